@@ -1,0 +1,66 @@
+# Makefile -- the short names for kairos's CMake builds.
+#
+#   make            build build/kairos and libkairos (RelWithDebInfo)
+#   make demo       build, then run the main job on the bundled sample data
+#   make test       build and run the whole test suite (ctest)
+#   make sanitize   the test suite again under ASan + UBSan (clang), in build-asan/
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang), in build-fuzz/
+#   make bench      release build with -march=native, runs every benchmark,
+#                   one JSON object per line on stdout
+#   make deps       install the Debian packages kairos needs (root or sudo)
+
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD        ?= build
+CMAKE_FLAGS  ?=
+FUZZ_SECONDS ?= 60
+CC_CLANG     ?= clang
+
+.PHONY: all build demo test sanitize fuzz bench deps clean
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/kairos data info data/sp500.csv
+	$(BUILD)/kairos data validate data/sp500.csv
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+sanitize:
+	cmake -S . -B build-asan -DCMAKE_C_COMPILER=$(CC_CLANG) \
+	      -DCMAKE_BUILD_TYPE=Debug -DKR_SANITIZE=ON -DKR_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j $(JOBS)
+
+fuzz:
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=$(CC_CLANG) \
+	      -DCMAKE_BUILD_TYPE=Debug -DKR_SANITIZE=ON -DKR_FUZZ=ON -DKR_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS)
+	@for f in build-fuzz/tests/fuzz_*; do \
+	    case $$f in *_replay) continue;; esac; \
+	    name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
+	    mkdir -p build-fuzz/corpus-$$name; \
+	    echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
+	        -print_final_stats=1 build-fuzz/corpus-$$name $$corpus || exit 1; \
+	done
+
+bench:
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DKR_NATIVE=ON \
+	      -DKR_TESTS=OFF
+	cmake --build build-bench -j $(JOBS)
+	@bash bench/run.sh build-bench
+
+deps:
+	./scripts/install-deps
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz build-bench

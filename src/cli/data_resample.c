@@ -1,0 +1,9 @@
+/* data_resample.c -- placeholder until the command lands (being written now). */
+#include "cli/cli.h"
+#include "cli/commands.h"
+int kr_cmd_data_resample(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return kr_cli_fail("not built yet");
+}
