@@ -114,11 +114,15 @@ int kr_weekday_of_day(int64_t day);
 /* kr_time_parse parses the `len` bytes at `s` (no terminator needed) into
  * nanoseconds UTC. Accepted, with surrounding blanks ignored:
  *   2020-01-02            2020/01/02           2020.01.02 (MetaTrader)
- *   20200102 (8 digits, Stooq)
+ *   20200102 (exactly 8 digits are always a date, as Stooq writes it)
+ *   20200102030405 (exactly 14 digits are always date and time)
  *   date, then 'T' or ' ', then HH:MM[:SS[.fraction]] or HHMMSS, optionally
  *   followed by 'Z', "UTC", or an offset +HH, +HHMM or +HH:MM (also '-')
- *   an epoch number: seconds (up to 11 digits, a fraction allowed),
- *   milliseconds (12-14 digits), microseconds (15-17), nanoseconds (18-19).
+ *   an epoch number: seconds (up to 11 digits other than 8, a fraction
+ *   allowed), milliseconds (12-13 digits), microseconds (15-17),
+ *   nanoseconds (18-19).
+ * Only instants that fit an int64 of nanoseconds (1677-09-21 to 2262-04-11)
+ * are accepted.
  * Returns KR_OK, or KR_EPARSE with *out untouched. Fields are range checked
  * (month 1-12, day within the month, hour < 24, minute < 60, second <= 60 with
  * 60 folded into the next minute). */

@@ -190,18 +190,31 @@ int kr_csv_write_bars(FILE *f, const kr_bars *const *series, size_t n,
 typedef struct kr_calendar {
     char name[16];
     uint8_t weekdays;   /* bit i set: day i is a session, 0 = Monday */
-    int64_t *holidays;  /* sorted day numbers that are not sessions; owned */
+    int64_t *holidays;  /* sorted, unique day numbers that would be sessions
+                           by weekday but are not; owned */
     size_t nholidays;
 } kr_calendar;
 
-/* Presets: "equity" and "fx" (Monday to Friday), "crypto" (every day). */
+/* Days are kr_ts_day() numbers (days since 1970-01-01 UTC).
+ *
+ * kr_calendar_preset fills `cal` with a preset: "equity" and "fx" (Monday to
+ * Friday), "crypto" (every day), none with holidays. KR_EINVAL, with `cal`
+ * untouched, for any other name. A preset owns nothing, but kr_calendar_free
+ * is needed once holidays are loaded. */
 int kr_calendar_preset(const char *name, kr_calendar *cal);
-/* Reads one date per line (# comments, blank lines allowed) as holidays. */
+/* kr_calendar_load_holidays reads one date per line (anything kr_time_parse
+ * takes, at midnight; '#' starts a comment; blank lines are allowed) and merges
+ * them into cal->holidays, kept sorted and unique. Dates on a weekday that is
+ * not a session anyway are dropped. All or nothing: on error `cal` is
+ * unchanged and `err` names the file, line and the text that is not a date
+ * (KR_ENOENT/KR_EIO for the file, KR_EPARSE for a line, KR_ENOMEM). */
 int kr_calendar_load_holidays(kr_calendar *cal, const char *path,
                               kr_error *err);
+/* Frees the holidays; name and weekdays stay. */
 void kr_calendar_free(kr_calendar *cal);
 bool kr_calendar_is_session(const kr_calendar *cal, int64_t day);
-/* Sessions strictly between day a and day b. */
+/* Sessions strictly between day a and day b (in either order), in O(1) plus
+ * a binary search of the holidays. */
 int64_t kr_calendar_sessions_between(const kr_calendar *cal, int64_t a,
                                      int64_t b);
 
@@ -218,28 +231,46 @@ typedef struct kr_action {
     char symbol[KR_SYMBOL_MAX + 1]; /* empty: applies to every symbol */
     kr_ts ts;                       /* ex-date */
     kr_action_kind kind;
-    double value;
-    int64_t line;
+    double value;                   /* positive and finite */
+    int64_t line;                   /* line in the actions file, or 0 */
 } kr_action;
 
 typedef struct kr_actions {
-    kr_action *v; /* sorted by ts */
+    kr_action *v; /* sorted by ts (stable: same-day actions in file order);
+                     owned */
     size_t n;
 } kr_actions;
 
-/* kr_actions_load reads "date,[symbol,]type,value" (type: split or
- * dividend; a split value may be written "2", "2:1" or "1:10"). */
+/* kr_actions_load reads an actions CSV: a header, then one action a line,
+ * delimiter ',', ';' or tab. Columns, matched case-insensitively in any
+ * order: date|ex_date|timestamp|time (anything kr_time_parse takes),
+ * optionally symbol|ticker (empty: every symbol), type|action|kind (split, or
+ * dividend, div, cash) and value|ratio|amount. A split value is new shares
+ * per old share, written "2", "2:1", "3:2", "1:10" or "2/1"; a dividend value
+ * is cash per share. Values must be positive and finite. Blank lines and
+ * lines starting with '#' are skipped. The first bad row fails the load with
+ * `err` naming file, line, column, field and what was expected (KR_EPARSE;
+ * KR_EFORMAT for a missing or repeated column, KR_EEMPTY for an empty file,
+ * KR_ENOENT/KR_EIO with the system's reason when the file cannot be read).
+ * On success the caller owns *out (kr_actions_free); on failure *out is
+ * empty. */
 int kr_actions_load(const char *path, kr_actions *out, kr_error *err);
 void kr_actions_free(kr_actions *a);
 
 /* kr_bars_adjust_adjclose rescales open, high and low by adj_close/close and
  * sets close to adj_close, row by row; volume is left as is. The series must
- * have an adjusted-close column (KR_EINVAL otherwise). */
+ * have an adjusted-close column, and every close and adj close must be
+ * positive and finite (KR_EINVAL otherwise, with the series unchanged). */
 int kr_bars_adjust_adjclose(kr_bars *b);
 /* kr_bars_adjust_actions back-adjusts a sorted series for the actions of
- * `symbol`: before each split prices are divided and volumes multiplied by its
- * ratio; before each dividend prices are multiplied by 1 - dividend / close of
- * the last bar before the ex-date. */
+ * `symbol` and those with an empty symbol: before each split prices are
+ * divided and volumes multiplied by its ratio; before each dividend prices
+ * are multiplied by 1 - dividend / close of the last bar before the ex-date
+ * (the raw close, as in the input). Bars on or after an ex-date, and the
+ * adj_close column, are left alone; an action with no bar before it has no
+ * effect. Errors leave the series unchanged: KR_EINVAL for an unsorted series
+ * or action list or an invalid action, KR_ERANGE for a dividend not below
+ * that close. */
 int kr_bars_adjust_actions(kr_bars *b, const kr_actions *a,
                            const char *symbol);
 
@@ -250,10 +281,16 @@ int kr_bars_adjust_actions(kr_bars *b, const kr_actions *a,
 /* kr_bars_resample aggregates a sorted, de-duplicated series into coarser
  * bars: open first, high max, low min, close last, volume sum, adj close last;
  * each output bar is stamped with the start of its bucket and carries the line
- * of its first input row. Buckets are aligned on the epoch for intraday
- * intervals, on UTC midnight for days, on Mondays for weeks and on the first
- * of the month for months. `out` is initialised by the call and owned by the
- * caller. KR_EINVAL if the target is finer than the data. */
+ * of its first input row; empty buckets give no bar. Buckets are aligned on
+ * the epoch for intraday intervals, on UTC midnight for days, on Mondays
+ * (1970-01-05 + k weeks) for whole weeks and on the first of the month for
+ * months (N-month buckets on month indexes since 1970-01 divisible by N).
+ * `out` is initialised by the call with the optional columns of `in` and
+ * owned by the caller; on error it is left empty (kr_bars_free is safe).
+ * KR_EINVAL for unsorted or repeated timestamps, an interval that is not
+ * exactly one of ns or months, or a target finer than kr_bars_interval(in)
+ * (for months: shorter than the data's interval even at 31 days a month);
+ * KR_ERANGE when a bucket would start before the earliest kr_ts. */
 int kr_bars_resample(const kr_bars *in, kr_interval to, kr_bars *out);
 
 /* ------------------------------------------------------------------------
@@ -271,13 +308,18 @@ typedef struct kr_universe {
                              at ts[t], or -1 */
 } kr_universe;
 
-/* Series must be sorted and de-duplicated (KR_EINVAL otherwise) and must
- * outlive the universe. */
+/* kr_universe_align puts the timestamps of every series (KR_ALIGN_UNION) or
+ * of all of them (KR_ALIGN_INTERSECT) on one axis, by a k-way merge in
+ * O(total rows * log nsym). Series must be sorted and de-duplicated
+ * (KR_EINVAL otherwise) and must outlive the universe; KR_ERANGE for a series
+ * of more than INT32_MAX rows. `u` is initialised by the call; free it with
+ * kr_universe_free. */
 int kr_universe_align(const kr_bars *const *series, size_t nsym, int mode,
                       kr_universe *u);
 void kr_universe_free(kr_universe *u);
-/* Close of series s at or before ts[t] (forward-filled), NaN before its first
- * bar. */
+/* Close of series s at or before ts[t] (forward-filled, from the series
+ * itself, so also across bars an intersection dropped), NaN before its first
+ * bar or for t or s out of range. */
 double kr_universe_close_ffill(const kr_universe *u, size_t t, size_t s);
 
 /* ------------------------------------------------------------------------
@@ -291,7 +333,10 @@ typedef enum kr_severity {
     KR_SEV_CRITICAL = 3,
 } kr_severity;
 
+/* "low", "medium", "high", "critical"; "unknown" for anything else. */
 const char *kr_severity_name(kr_severity s);
+/* Parses a severity name (case-insensitive) into *out; KR_EINVAL otherwise. */
+int kr_severity_parse(const char *s, kr_severity *out);
 
 /* The checks; kr_check_table describes each (the one list the CLI, its help
  * and the docs use). */
@@ -316,16 +361,23 @@ typedef enum kr_check {
 typedef struct kr_check_info {
     const char *name;        /* snake_case id, e.g. "duplicate_timestamp" */
     kr_severity severity;    /* default severity */
-    const char *applies;     /* "bars", "quotes" or "rows" */
+    const char *applies;     /* "rows", "bars", "quotes" or "bars, quotes" */
     const char *description; /* one sentence */
 } kr_check_info;
 
+/* The whole table, indexed by kr_check, with its length in *n (may be NULL):
+ * the one source of check names, default severities and descriptions. */
+const kr_check_info *kr_check_table(size_t *n);
+/* The entry of check c, or NULL when c is out of range. */
 const kr_check_info *kr_check_info_of(kr_check c);
+
+/* kr_finding.symbol of findings about no series (unparsable rows). */
+#define KR_FINDING_NO_SYMBOL UINT32_MAX
 
 typedef struct kr_finding {
     kr_check check;
     kr_severity severity;
-    uint32_t symbol;
+    uint32_t symbol; /* series id, or KR_FINDING_NO_SYMBOL */
     int64_t line;    /* the line the finding is about (0 if none) */
     int64_t related; /* another line it refers to, e.g. the first copy */
     kr_ts ts;        /* timestamp concerned, or KR_TS_NONE */
@@ -336,11 +388,20 @@ typedef struct kr_findings {
     kr_finding *v;
     size_t n;
     size_t cap;
-    size_t by_severity[4];
+    size_t by_severity[4];  /* every finding, stored or not */
+    size_t limit_per_check; /* findings stored per check (10000); 0: no limit */
+    size_t total_by_check[KR_CHECK__COUNT]; /* every finding, stored or not */
 } kr_findings;
 
+/* Empty list with limit_per_check 10000. Every init needs a kr_findings_free,
+ * which releases the findings and leaves an empty list (the limit kept). */
 void kr_findings_init(kr_findings *f);
 void kr_findings_free(kr_findings *f);
+/* kr_findings_add counts a finding in by_severity and total_by_check and
+ * stores it, its message formatted into msg (cut at 199 bytes), unless its
+ * check already has limit_per_check stored: then it is only counted and
+ * KR_OK returned. KR_EINVAL for a check or severity out of range; KR_ENOMEM
+ * leaves the list and counts unchanged. */
 int kr_findings_add(kr_findings *f, kr_check check, kr_severity sev,
                     uint32_t symbol, int64_t line, int64_t related, kr_ts ts,
                     const char *fmt, ...) KR_PRINTF(8, 9);
@@ -358,13 +419,23 @@ typedef struct kr_quality_opts {
     int gap_medium;         /* missing sessions or bars for medium (2) */
     int gap_high;           /* ... and for high (6) */
     const kr_actions *actions; /* splits that explain jumps; may be NULL */
+    const kr_symtab *symbols;  /* names series so that actions match by
+                                  symbol; may be NULL (then only actions with
+                                  an empty symbol apply) */
 } kr_quality_opts;
 
 /* Defaults as above with the equity calendar. */
 void kr_quality_opts_init(kr_quality_opts *o);
 
 /* kr_quality_check runs every check on every series of the dataset (and turns
- * its row issues into unparsable-row findings), appending to `out`. */
+ * its row issues into unparsable-row findings), appending to `out`: first the
+ * unparsable rows, then each bar series, then each quote series. It uses a
+ * copy of `o` (NULL: defaults) whose symbols are ds->symbols. Series are read
+ * in file order and never modified; checks that need time order use a sorted
+ * view. Returns KR_EINVAL for bad options (jump, max_spread and max_quote_age
+ * must be positive, stale_bars and gap_medium at least 1, gap_high at least
+ * gap_medium, the calendar must have a session weekday), KR_ENOMEM. The bar
+ * and quote forms check one series the same way. */
 int kr_quality_check(const kr_dataset *ds, const kr_quality_opts *o,
                      kr_findings *out);
 int kr_quality_check_bars(const kr_bars *b, const kr_quality_opts *o,
@@ -376,8 +447,12 @@ int kr_quality_check_quotes(const kr_quotes *q, const kr_quality_opts *o,
  * Synthetic data
  * ------------------------------------------------------------------------ */
 
+/* Model, parameters and calendars: docs/synthetic-data.md. */
+#define KR_SYNTH_MAX_SYMBOLS 10000
+#define KR_SYNTH_MAX_ROWS ((size_t)10000000000ULL) /* bars per series */
+
 typedef struct kr_synth_opts {
-    uint64_t seed;
+    uint64_t seed;        /* 0 .. 2^32-1 for mt19937 (42); GSL maps 0 to 4357 */
     size_t symbols;       /* number of series (1) */
     size_t rows;          /* bars per series (1000) */
     kr_interval interval; /* bar interval (1d) */
@@ -398,14 +473,28 @@ typedef struct kr_synth_opts {
     double volume;        /* mean volume per bar (1e6) */
 } kr_synth_opts;
 
+/* Fills `o` with the defaults shown above. */
 void kr_synth_opts_init(kr_synth_opts *o);
 
 /* kr_synth_generate fills `out` (initialised by the call) with series named
- * SYN0000, SYN0001, ... Given the same options, the output is the same on
- * every machine. */
+ * SYN0000, SYN0001, ... (layout KR_LAYOUT_GENERIC, no optional columns).
+ * Prices are multiples of the tick, never below one tick, with high >= open,
+ * close >= low; volumes are whole numbers. Given the same options, the output
+ * is the same on every machine with the same libm. Every option is checked
+ * before anything is built: KR_EINVAL with err->field naming the option
+ * (e.g. "vol_of_vol", "corr_matrix") for a value out of range, an unknown
+ * calendar, a monthly interval or a correlation matrix that is not positive
+ * definite; KR_ERANGE when the bars could run past 2262-04-01 (the end of int64
+ * nanoseconds) or a price grows beyond 2^53 ticks; KR_ENOMEM. On failure *out is left freed (safe to
+ * pass to kr_dataset_free); on success the caller owns it. */
 int kr_synth_generate(const kr_synth_opts *o, kr_dataset *out, kr_error *err);
 /* kr_synth_write_csv streams the same data to `f` in the generic layout with
- * a symbol column, bar by bar across symbols, without holding it in memory. */
+ * a symbol column (header timestamp,symbol,open,high,low,close,volume), bar
+ * time by bar time across symbols, without holding it in memory: dates for
+ * daily intervals, YYYY-MM-DDTHH:MM:SSZ intraday, prices with exactly the
+ * tick's decimals. It flushes `f` but does not close it. Errors are those of
+ * kr_synth_generate plus KR_EIO; an error after the first row (KR_ERANGE,
+ * KR_EIO) leaves partial output in `f`. */
 int kr_synth_write_csv(const kr_synth_opts *o, FILE *f, kr_error *err);
 
 #ifdef __cplusplus

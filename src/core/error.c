@@ -5,6 +5,7 @@
  * that binary garbage or a 10 MB line becomes one short printable line.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,38 +70,66 @@ int kr_error_set(kr_error *e, int code, const char *file, int64_t line,
 
 size_t kr_error_format(const kr_error *e, char *buf, size_t size)
 {
+    if (!e) {
+        if (size)
+            buf[0] = '\0';
+        return 0;
+    }
+    /* With a file name the place reads "file:line:col" as compilers write it;
+     * without one a bare ":12:3" would look like a missing name, so it reads
+     * "line 12, column 3". A column without a line is not a place. */
     char where[400] = "";
-    size_t w = 0;
-    if (e->file[0])
-        w += (size_t)snprintf(where + w, sizeof where - w, "%s", e->file);
-    if (e->line > 0 && w < sizeof where)
-        w += (size_t)snprintf(where + w, sizeof where - w, ":%lld",
-                              (long long)e->line);
-    if (e->line > 0 && e->column > 0 && w < sizeof where)
-        w += (size_t)snprintf(where + w, sizeof where - w, ":%d", e->column);
-    int n = snprintf(buf, size, "%s%s%s%s%s%s", where, w ? ": " : "",
+    int w = 0;
+    if (e->file[0]) {
+        w = snprintf(where, sizeof where, "%.255s", e->file);
+        if (e->line > 0)
+            w += snprintf(where + w, sizeof where - (size_t)w, ":%lld",
+                          (long long)e->line);
+        if (e->line > 0 && e->column > 0)
+            w += snprintf(where + w, sizeof where - (size_t)w, ":%d",
+                          e->column);
+    } else if (e->line > 0) {
+        w = snprintf(where, sizeof where, "line %lld", (long long)e->line);
+        if (e->column > 0)
+            w += snprintf(where + w, sizeof where - (size_t)w, ", column %d",
+                          e->column);
+    }
+    int n = snprintf(buf, size, "%s%s%s%.63s%s%.511s", where, w > 0 ? ": " : "",
                      e->field[0] ? "field '" : "", e->field,
                      e->field[0] ? "': " : "",
                      e->msg[0] ? e->msg : kr_strerror(e->code));
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Bytes of output one input byte becomes. */
+static size_t escaped_len(unsigned char c)
+{
+    if (c == '\\')
+        return 2;
+    return c >= 0x20 && c < 0x7f ? 1 : 4;
+}
+
 char *kr_escape(const char *s, size_t len, char *buf, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
     if (size == 0)
         return buf;
-    for (size_t i = 0; i < len; i++) {
+    if (!s)
+        len = 0;
+    /* Input that fits whole is copied whole; otherwise the copy stops early
+     * enough to end with "..." (or as many dots as a tiny buffer holds). The
+     * count stops as soon as it cannot fit, so a huge input costs little. */
+    size_t total = 0, i = 0;
+    for (; i < len && total < size; i++)
+        total += escaped_len((unsigned char)s[i]);
+    bool whole = i == len && total < size;
+    size_t room = whole ? size - 1 : (size >= 4 ? size - 4 : 0);
+    size_t o = 0;
+    for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : (c == '\\' ? 2 : 4);
-        if (o + need + 4 > size) { /* room for "..." and NUL */
-            if (o + 4 <= size) {
-                memcpy(buf + o, "...", 3);
-                o += 3;
-            }
+        size_t need = escaped_len(c);
+        if (o + need > room)
             break;
-        }
         if (need == 1) {
             buf[o++] = (char)c;
         } else if (need == 2) {
@@ -112,6 +141,11 @@ char *kr_escape(const char *s, size_t len, char *buf, size_t size)
             buf[o++] = hex[c >> 4];
             buf[o++] = hex[c & 15];
         }
+    }
+    if (!whole) {
+        size_t k = size - 1 - o < 3 ? size - 1 - o : 3;
+        memcpy(buf + o, "...", k);
+        o += k;
     }
     buf[o] = '\0';
     return buf;

@@ -109,6 +109,16 @@ int kr_symtab_intern(kr_symtab *t, const char *name, size_t len, uint32_t *id)
         *id = *slot - 1;
         return KR_OK;
     }
+    /* The slot count, a power of two above 2n, must stay within uint32. */
+    if (t->n >= UINT32_C(1) << 30)
+        return KR_ENOMEM;
+    /* Make room first, so that a failed allocation leaves the table as it
+     * was: never a name without a slot, never a table more than half full. */
+    if ((t->n + 1) * 2 > t->nslots) {
+        if (grow_slots(t) != KR_OK)
+            return KR_ENOMEM;
+        slot = lookup(t, name, len);
+    }
     if (t->n == t->cap) {
         uint32_t c2 = t->cap ? t->cap * 2 : 16;
         char **n2 = realloc(t->names, c2 * sizeof *n2);
@@ -125,8 +135,6 @@ int kr_symtab_intern(kr_symtab *t, const char *name, size_t len, uint32_t *id)
     t->names[t->n] = copy;
     *slot = t->n + 1;
     *id = t->n++;
-    if (t->n * 2 > t->nslots && grow_slots(t) != KR_OK)
-        return KR_ENOMEM; /* the name is in; only the table stays fuller */
     return KR_OK;
 }
 

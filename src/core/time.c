@@ -5,7 +5,9 @@
  * over the whole proleptic Gregorian calendar and need no tables. Parsing is
  * hand-written because it sits on the CSV loader's hot path: one pass over the
  * bytes, no locale, no allocation, no terminator needed. Every accepted form is
- * listed in core.h; anything else is KR_EPARSE.
+ * listed in core.h (and in docs/time.md); anything else is KR_EPARSE. A valid
+ * date can still lie outside int64 nanoseconds (1677-09-21 to 2262-04-11):
+ * such input is rejected, never wrapped, and so is the sentinel KR_TS_NONE.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -181,9 +183,10 @@ static const char *zone(const char *p, const char *end, int64_t *off)
     if (!digits(p, end, 2, &hh))
         return NULL;
     p += 2;
-    if (p < end && *p == ':')
+    bool colon = p < end && *p == ':';
+    if (colon)
         p++;
-    if (p < end && is_digit(*p)) {
+    if (colon || (p < end && is_digit(*p))) {
         if (!digits(p, end, 2, &mm))
             return NULL;
         p += 2;
@@ -230,11 +233,45 @@ static int epoch(const char *p, const char *end, kr_ts *out)
         scale = KR_NS_PER_US;
     else
         scale = 1;
-    if (v > (uint64_t)(INT64_MAX / scale) - 1)
+    /* The fraction was read as ns of a second; a unit of `scale` ns keeps
+     * only its first digits. The magnitude may reach INT64_MAX exactly, so a
+     * negative result never lands on KR_TS_NONE. */
+    int64_t f = frac / (KR_NS_PER_SEC / scale);
+    if (v > (uint64_t)((INT64_MAX - f) / scale))
         return KR_EPARSE;
-    int64_t t = (int64_t)v * scale + frac / (KR_NS_PER_SEC / scale);
+    int64_t t = (int64_t)v * scale + f;
     *out = neg ? -t : t;
     return KR_OK;
+}
+
+/* Sets *out to days * KR_NS_PER_DAY + ns unless the sum lies outside int64
+ * (about 1677-09-21 to 2262-04-11) or is KR_TS_NONE. `ns` is a time of day
+ * minus a zone offset, so it may be negative or exceed one day. */
+static bool assemble(int64_t days, int64_t ns, kr_ts *out)
+{
+    const int64_t lim = INT64_MAX / KR_NS_PER_DAY;
+    days += ns / KR_NS_PER_DAY;
+    ns %= KR_NS_PER_DAY;
+    if (ns < 0) {
+        ns += KR_NS_PER_DAY;
+        days--;
+    }
+    /* Now 0 <= ns < one day, and the result is days * day + ns. */
+    if (days > lim || days < -lim - 1)
+        return false;
+    if (days == lim && ns > INT64_MAX - lim * KR_NS_PER_DAY)
+        return false;
+    if (days == -lim - 1) {
+        /* days * day alone would overflow: take one day back out of it. */
+        int64_t base = (days + 1) * KR_NS_PER_DAY;
+        ns -= KR_NS_PER_DAY;
+        if (ns <= INT64_MIN - base)
+            return false; /* below the range, or exactly KR_TS_NONE */
+        *out = base + ns;
+        return true;
+    }
+    *out = days * KR_NS_PER_DAY + ns;
+    return true;
 }
 
 int kr_time_parse_hms(const char *s, size_t len, int64_t *out)
@@ -262,53 +299,57 @@ int kr_time_parse(const char *s, size_t len, kr_ts *out)
     if (p == end)
         return KR_EPARSE;
 
-    unsigned y, m, d;
-    const char *q = p;
-    /* YYYY-MM-DD, YYYY/MM/DD or YYYY.MM.DD */
-    if (end - q >= 10 && digits(q, end, 4, &y) &&
-        (q[4] == '-' || q[4] == '/' || q[4] == '.') && q[7] == q[4] &&
-        digits(q + 5, end, 2, &m) && digits(q + 8, end, 2, &d)) {
-        q += 10;
-    } else {
-        /* All digits: a compact date, a compact datetime, or an epoch. */
-        const char *r = q;
-        while (r < end && is_digit(*r))
-            r++;
-        size_t nd = (size_t)(r - q);
-        unsigned hh, mi, ss;
-        if (nd == 8 && digits(q, end, 4, &y) && digits(q + 4, end, 2, &m) &&
-            digits(q + 6, end, 2, &d) && valid_date(y, m, d) &&
-            (r == end || *r == 'T' || *r == ' ')) {
-            q += 8;
-        } else if (nd == 14 && r == end && digits(q, end, 4, &y) &&
-                   digits(q + 4, end, 2, &m) && digits(q + 6, end, 2, &d) &&
-                   valid_date(y, m, d) && digits(q + 8, end, 2, &hh) &&
-                   digits(q + 10, end, 2, &mi) &&
-                   digits(q + 12, end, 2, &ss) && hh < 24 && mi < 60 &&
-                   ss <= 60) {
-            *out = kr_ts_from_civil(y, m, d, hh, mi, ss, 0);
-            return KR_OK;
-        } else {
-            return epoch(p, end, out);
-        }
-    }
-    if (!valid_date(y, m, d))
-        return KR_EPARSE;
+    /* The length of the leading run of digits decides the form: 4 may start
+     * a separated date, 8 is always a compact date and 14 a compact datetime
+     * (a wrong month or day there is an error, never an epoch number by
+     * accident: 8-digit epoch seconds would fall in 1970-1973 and 14-digit
+     * epoch milliseconds after 2262), anything else is an epoch number. */
+    const char *q = p, *r = p;
+    while (r < end && is_digit(*r))
+        r++;
+    size_t nd = (size_t)(r - q);
+    unsigned y = 0, m = 0, d = 0;
     int64_t tod = 0, off = 0;
-    if (q < end) {
-        if (*q == 'T' || *q == 't' || *q == ' ' || *q == '_') {
-            q++;
-            while (q < end && *q == ' ')
-                q++;
+    if (nd == 4 && end - q >= 10 &&
+        (q[4] == '-' || q[4] == '/' || q[4] == '.') && q[7] == q[4] &&
+        digits(q, end, 4, &y) && digits(q + 5, end, 2, &m) &&
+        digits(q + 8, end, 2, &d)) {
+        /* YYYY-MM-DD, YYYY/MM/DD or YYYY.MM.DD */
+        q += 10;
+    } else if (nd == 8 || nd == 14) {
+        digits(q, end, 4, &y);
+        digits(q + 4, end, 2, &m);
+        digits(q + 6, end, 2, &d);
+        q += 8;
+        if (nd == 14) {
+            /* YYYYMMDDHHMMSS[.f]: the compact time of day follows at once. */
             q = time_of_day(q, end, &tod);
             if (!q)
                 return KR_EPARSE;
         }
+    } else {
+        return epoch(p, end, out);
+    }
+    if (!valid_date(y, m, d))
+        return KR_EPARSE;
+    if (q < end && nd != 14 &&
+        (*q == 'T' || *q == 't' || *q == ' ' || *q == '_')) {
+        q++;
+        while (q < end && *q == ' ')
+            q++;
+        q = time_of_day(q, end, &tod);
+        if (!q)
+            return KR_EPARSE;
+    }
+    if (q < end) {
         q = zone(q, end, &off);
         if (!q || q != end)
             return KR_EPARSE;
     }
-    *out = kr_days_from_civil(y, m, d) * KR_NS_PER_DAY + tod - off;
+    kr_ts t;
+    if (!assemble(kr_days_from_civil(y, m, d), tod - off, &t))
+        return KR_EPARSE;
+    *out = t;
     return KR_OK;
 }
 
@@ -318,8 +359,14 @@ int kr_time_parse(const char *s, size_t len, kr_ts *out)
 
 size_t kr_time_format(kr_ts t, int style, char *buf, size_t size)
 {
-    int64_t day = kr_ts_day(t);
-    int64_t tod = t - day * KR_NS_PER_DAY;
+    /* Split without forming day * KR_NS_PER_DAY, which overflows for the
+     * earliest representable day. */
+    int64_t day = t / KR_NS_PER_DAY;
+    int64_t tod = t % KR_NS_PER_DAY;
+    if (tod < 0) {
+        tod += KR_NS_PER_DAY;
+        day--;
+    }
     int64_t y;
     unsigned m, d;
     kr_civil_from_days(day, &y, &m, &d);
@@ -351,20 +398,19 @@ size_t kr_time_format(kr_ts t, int style, char *buf, size_t size)
 
 int kr_interval_parse(const char *s, kr_interval *out)
 {
-    if (!s)
+    if (!s || !out)
         return KR_EINVAL;
     const char *p = s;
     int64_t n = 0;
+    bool big = false;
     if (!is_digit(*p))
         return KR_EPARSE;
-    while (is_digit(*p)) {
-        n = n * 10 + (*p - '0');
+    for (; is_digit(*p); p++) {
+        if (!big)
+            n = n * 10 + (*p - '0');
         if (n > 1000000000)
-            return KR_ERANGE;
-        p++;
+            big = true; /* keep scanning: garbage after it is still EPARSE */
     }
-    if (n <= 0)
-        return KR_ERANGE;
     static const struct {
         const char *unit;
         int64_t ns;
@@ -383,15 +429,17 @@ int kr_interval_parse(const char *s, kr_interval *out)
         {"mo", 0, 1},
         {"y", 0, 12},
     };
-    /* Nothing longer than 100 years: keeps every product far from overflow. */
-    const int64_t max_ns = 36525 * KR_NS_PER_DAY;
-    kr_interval iv = {0, 0};
     size_t u = 0;
     for (; u < sizeof units / sizeof units[0]; u++)
         if (!strcmp(p, units[u].unit))
             break;
     if (u == sizeof units / sizeof units[0])
         return KR_EPARSE;
+    if (big || n <= 0)
+        return KR_ERANGE;
+    /* Nothing longer than 100 years: keeps every product far from overflow. */
+    const int64_t max_ns = 36525 * KR_NS_PER_DAY;
+    kr_interval iv = {0, 0};
     if (units[u].ns) {
         if (n > max_ns / units[u].ns)
             return KR_ERANGE;
@@ -408,25 +456,26 @@ int kr_interval_parse(const char *s, kr_interval *out)
 size_t kr_duration_format(int64_t ns, char *buf, size_t size)
 {
     static const struct {
-        int64_t ns;
+        uint64_t ns;
         const char *unit;
     } units[] = {
         {7 * KR_NS_PER_DAY, "w"}, {KR_NS_PER_DAY, "d"}, {KR_NS_PER_HOUR, "h"},
         {KR_NS_PER_MIN, "m"},     {KR_NS_PER_SEC, "s"}, {KR_NS_PER_MS, "ms"},
         {KR_NS_PER_US, "us"},     {1, "ns"},
     };
-    if (ns <= 0) {
+    if (ns == 0) {
         int n = snprintf(buf, size, "0s");
         return n < 0 ? 0 : (size_t)n;
     }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ns % units[i].ns == 0) {
-            int n = snprintf(buf, size, "%lld%s", (long long)(ns / units[i].ns),
-                             units[i].unit);
-            return n < 0 ? 0 : (size_t)n;
-        }
-    }
-    return 0;
+    /* A negative duration keeps its sign; the magnitude is taken unsigned so
+     * that INT64_MIN has one too. */
+    uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+    size_t i = 0;
+    while (mag % units[i].ns != 0)
+        i++; /* ends at the last unit, 1 ns, at the latest */
+    int n = snprintf(buf, size, "%s%llu%s", ns < 0 ? "-" : "",
+                     (unsigned long long)(mag / units[i].ns), units[i].unit);
+    return n < 0 ? 0 : (size_t)n;
 }
 
 size_t kr_interval_format(kr_interval iv, char *buf, size_t size)
