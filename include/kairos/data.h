@@ -64,8 +64,9 @@ int kr_bars_sort(kr_bars *b);
 size_t kr_bars_dedupe(kr_bars *b);
 /* True when timestamps strictly increase. */
 bool kr_bars_is_sorted_unique(const kr_bars *b);
-/* The bar interval: the most frequent positive gap between consecutive
- * timestamps (ties go to the smaller), 0 with fewer than two rows. */
+/* The bar interval: the most frequent non-zero distance between consecutive
+ * timestamps, in either direction so that newest-first files count too (ties
+ * go to the smaller), 0 with fewer than two distinct timestamps. */
 int64_t kr_bars_interval(const kr_bars *b);
 
 /* ------------------------------------------------------------------------

@@ -218,9 +218,12 @@ int64_t kr_bars_interval(const kr_bars *b)
     if (!g)
         return 0;
     for (size_t i = 1; i < b->n; i += step) {
-        int64_t d = b->ts[i] - b->ts[i - 1];
-        if (d > 0)
-            g[k++] = d;
+        /* |difference| without overflow: newest-first files count too, and
+         * gaps wider than int64 (timestamps at both ends) are skipped. */
+        kr_ts a = b->ts[i - 1], c = b->ts[i];
+        uint64_t d = c > a ? (uint64_t)c - (uint64_t)a : (uint64_t)a - (uint64_t)c;
+        if (d > 0 && d <= (uint64_t)INT64_MAX)
+            g[k++] = (int64_t)d;
     }
     int64_t best = 0;
     size_t best_run = 0;
