@@ -4,9 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "kairos/data.h"
 
 int kr_cli_fail(const char *fmt, ...)
 {
@@ -68,3 +71,59 @@ bool kr_cli_int(const char *cmd, const char *opt, const char *s, int64_t lo,
 }
 
 bool kr_cli_stdout_tty(void) { return isatty(STDOUT_FILENO) == 1; }
+
+const char *kr_cli_bad_option(char **argv, int c, char *buf, size_t size)
+{
+    if (optopt && optopt < 256 && c != ':') {
+        snprintf(buf, size, "-%c", optopt);
+        return buf;
+    }
+    const char *a = argv[optind - 1];
+    return kr_escape(a, strlen(a), buf, size);
+}
+
+int kr_cli_write_bars(const char *cmd, const char *path,
+                      const kr_bars *const *series, size_t n,
+                      const kr_symtab *symbols)
+{
+    char q[300];
+    if (!path || !strcmp(path, "-")) {
+        if (kr_csv_write_bars(stdout, series, n, symbols, 0) ||
+            fflush(stdout))
+            return kr_cli_fail("%s: cannot write to stdout: %s", cmd,
+                               strerror(errno));
+        return KR_EXIT_OK;
+    }
+    size_t tlen = strlen(path) + 32;
+    char *tmp = malloc(tlen);
+    if (!tmp)
+        return kr_cli_fail("%s: out of memory", cmd);
+    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+    int rc = KR_EXIT_OK;
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        rc = kr_cli_fail("%s: cannot create '%s': %s", cmd,
+                         kr_escape(tmp, strlen(tmp), q, sizeof q),
+                         strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int wrc = kr_csv_write_bars(f, series, n, symbols, 0);
+    int e = errno;
+    if (fclose(f) && !wrc) {
+        wrc = KR_EIO;
+        e = errno;
+    }
+    if (wrc)
+        rc = kr_cli_fail("%s: cannot write '%s': %s", cmd,
+                         kr_escape(tmp, strlen(tmp), q, sizeof q),
+                         strerror(e));
+    else if (rename(tmp, path))
+        rc = kr_cli_fail("%s: cannot rename the output into '%s': %s", cmd,
+                         kr_escape(path, strlen(path), q, sizeof q),
+                         strerror(errno));
+    if (rc)
+        remove(tmp);
+    free(tmp);
+    return rc;
+}

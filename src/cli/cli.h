@@ -5,6 +5,7 @@
 #define KR_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kairos/core.h"
@@ -22,6 +23,20 @@ bool kr_cli_double(const char *cmd, const char *opt, const char *s,
                    double lo, double hi, double *out);
 bool kr_cli_int(const char *cmd, const char *opt, const char *s, int64_t lo,
                 int64_t hi, int64_t *out);
+
+/* The option getopt_long (with opterr = 0) just rejected, quoted for a
+ * message: "-x" for an unknown short option, else the argument as given. */
+const char *kr_cli_bad_option(char **argv, int c, char *buf, size_t size);
+
+/* kr_cli_write_bars writes series as CSV (kr_csv_write_bars) to `path`, or
+ * stdout when path is NULL or "-". A file is written to PATH.tmp.PID and
+ * renamed into place when complete, so a failed run never leaves half a
+ * file. Errors are printed with the command name; returns an exit status. */
+struct kr_bars;
+struct kr_symtab;
+int kr_cli_write_bars(const char *cmd, const char *path,
+                      const struct kr_bars *const *series, size_t n,
+                      const struct kr_symtab *symbols);
 
 /* True when stdout is a terminal (colour, progress). */
 bool kr_cli_stdout_tty(void);

@@ -72,65 +72,11 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* The option getopt_long just rejected, quoted for a message. */
-static const char *bad_option(char **argv, int c, char *buf, size_t size)
-{
-    if (optopt && optopt < 256 && c != ':') {
-        snprintf(buf, size, "-%c", optopt);
-        return buf;
-    }
-    const char *a = argv[optind - 1];
-    return kr_escape(a, strlen(a), buf, size);
-}
-
 static const char *quote(const char *s, char *buf, size_t size)
 {
     return kr_escape(s, strlen(s), buf, size);
 }
 
-/* Writes the series to `path` (stdout when NULL or "-") through a temporary
- * file that is renamed into place once complete. */
-static int write_output(const char *path, const kr_bars *const *series,
-                        size_t n, const kr_symtab *symbols)
-{
-    char q[300];
-    if (!path || !strcmp(path, "-")) {
-        if (kr_csv_write_bars(stdout, series, n, symbols, 0) ||
-            fflush(stdout))
-            return kr_cli_fail(CMD ": cannot write to stdout: %s",
-                               strerror(errno));
-        return KR_EXIT_OK;
-    }
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    if (!tmp)
-        return kr_cli_fail(CMD ": out of memory");
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-    int rc = KR_EXIT_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        rc = kr_cli_fail(CMD ": cannot create '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int wrc = kr_csv_write_bars(f, series, n, symbols, 0);
-    int e = errno;
-    if (fclose(f) && !wrc) {
-        wrc = KR_EIO;
-        e = errno;
-    }
-    if (wrc)
-        rc = kr_cli_fail(CMD ": cannot write '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(e));
-    else if (rename(tmp, path))
-        rc = kr_cli_fail(CMD ": cannot rename the output into '%s': %s",
-                         quote(path, q, sizeof q), strerror(errno));
-    if (rc)
-        remove(tmp);
-    free(tmp);
-    return rc;
-}
 
 /* After kr_bars_adjust_actions gave KR_ERANGE: names the dividend that is not
  * below the close before its ex-date. */
@@ -233,11 +179,11 @@ int kr_cmd_data_adjust(int argc, char **argv)
         case ':':
             return kr_cli_fail(CMD ": option %s needs a value (try 'kairos "
                                "data adjust --help')",
-                               bad_option(argv, c, q, sizeof q));
+                               kr_cli_bad_option(argv, c, q, sizeof q));
         default:
             return kr_cli_fail(CMD ": unknown option '%s' (try 'kairos data "
                                "adjust --help')",
-                               bad_option(argv, c, q, sizeof q));
+                               kr_cli_bad_option(argv, c, q, sizeof q));
         }
     }
     if (optind >= argc)
@@ -322,7 +268,7 @@ int kr_cmd_data_adjust(int argc, char **argv)
                              kr_strerror(lrc));
         goto done;
     }
-    rc = write_output(out_path, list, ds.nbars, ds.symbols);
+    rc = kr_cli_write_bars(CMD, out_path, list, ds.nbars, ds.symbols);
 done:
     free(list);
     kr_dataset_free(&ds);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/internal.h"
 #include "kairos/data.h"
 
 /* Grows one column from n used rows to cap rows. */
@@ -109,15 +110,24 @@ int kr_bars_push(kr_bars *b, kr_ts ts, double open, double high, double low,
  * Sorting
  * ------------------------------------------------------------------------ */
 
-static void merge_sort(const kr_ts *key, size_t *idx, size_t *tmp, size_t n)
+void kr__sort_ts_index(const kr_ts *key, size_t *idx, size_t *tmp, size_t n)
 {
     if (n < 2)
         return;
     size_t h = n / 2;
-    merge_sort(key, idx, tmp, h);
-    merge_sort(key, idx + h, tmp, n - h);
+    kr__sort_ts_index(key, idx, tmp, h);
+    kr__sort_ts_index(key, idx + h, tmp, n - h);
     if (key[idx[h - 1]] <= key[idx[h]])
         return; /* already in order: the common case for clean files */
+    if (key[idx[n - 1]] < key[idx[0]]) {
+        /* Every row of the right half is earlier than every row of the left
+         * (a file written newest first): swapping the halves is the stable
+         * merge. */
+        memcpy(tmp, idx + h, (n - h) * sizeof *idx);
+        memcpy(tmp + (n - h), idx, h * sizeof *idx);
+        memcpy(idx, tmp, n * sizeof *idx);
+        return;
+    }
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n)
         tmp[k++] = key[idx[j]] < key[idx[i]] ? idx[j++] : idx[i++];
@@ -154,7 +164,7 @@ int kr_bars_sort(kr_bars *b)
         goto out;
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
-    merge_sort(b->ts, idx, tmp, n);
+    kr__sort_ts_index(b->ts, idx, tmp, n);
     void *cols[] = {b->ts,     b->open,   b->high,      b->low,
                     b->close,  b->volume, b->adj_close, b->line};
     rc = KR_OK;

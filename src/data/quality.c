@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "data/internal.h"
 #include "kairos/data.h"
 
 /* ------------------------------------------------------------------------
@@ -335,34 +336,6 @@ static inline size_t at(const series *s, size_t k)
     return s->perm ? s->perm[k] : k;
 }
 
-static void merge_sort(const kr_ts *key, size_t *idx, size_t *tmp, size_t n)
-{
-    if (n < 2)
-        return;
-    size_t h = n / 2;
-    merge_sort(key, idx, tmp, h);
-    merge_sort(key, idx + h, tmp, n - h);
-    if (key[idx[h - 1]] <= key[idx[h]])
-        return; /* in order: the common case */
-    if (key[idx[n - 1]] < key[idx[0]]) {
-        /* Every row of the right half is earlier than every row of the
-         * left (a file written newest first): swapping the halves is the
-         * stable merge. */
-        memcpy(tmp, idx + h, (n - h) * sizeof *idx);
-        memcpy(tmp + (n - h), idx, h * sizeof *idx);
-        memcpy(idx, tmp, n * sizeof *idx);
-        return;
-    }
-    size_t i = 0, j = h, k = 0;
-    while (i < h && j < n)
-        tmp[k++] = key[idx[j]] < key[idx[i]] ? idx[j++] : idx[i++];
-    while (i < h)
-        tmp[k++] = idx[i++];
-    while (j < n)
-        tmp[k++] = idx[j++];
-    memcpy(idx, tmp, n * sizeof *idx);
-}
-
 /* Builds s->perm, a stable time order of the rows, unless the rows are
  * already in order. The caller frees s->perm. */
 static int time_order(series *s, bool in_order)
@@ -396,7 +369,7 @@ static int time_order(series *s, bool in_order)
         }
         for (size_t i = 0; i < s->n; i++)
             idx[i] = i;
-        merge_sort(s->ts, idx, tmp, s->n);
+        kr__sort_ts_index(s->ts, idx, tmp, s->n);
         free(tmp);
     }
     s->perm = idx;
