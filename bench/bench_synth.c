@@ -48,7 +48,7 @@ int main(void)
     fclose(f);
     fprintf(stderr, "bench_synth: %d rows in %.3fs (best of %d)\n", ROWS, best,
             REPEAT);
-    printf("{\"name\":\"data.synth_10m\",\"unit\":\"rows/s\",\"kairos\":%.0f}\n",
-           ROWS / best);
+    printf("{\"name\":\"data.synth_10m\",\"unit\":\"rows/s\","
+           "\"kairos\":%.0f}\n", ROWS / best);
     return 0;
 }

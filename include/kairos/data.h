@@ -469,7 +469,8 @@ typedef struct kr_synth_opts {
     double jump_mean;     /* mean log jump (-0.02) */
     double jump_std;      /* std of log jump (0.05) */
     double corr;          /* pairwise correlation of returns (0.3) */
-    const double *corr_matrix; /* symbols x symbols; overrides corr */
+    const double *corr_matrix; /* symbols x symbols, row-major, borrowed;
+                                  NULL: corr everywhere (NULL) */
     double tick;          /* price increment (0.01) */
     double volume;        /* mean volume per bar (1e6) */
 } kr_synth_opts;
@@ -485,9 +486,10 @@ void kr_synth_opts_init(kr_synth_opts *o);
  * before anything is built: KR_EINVAL with err->field naming the option
  * (e.g. "vol_of_vol", "corr_matrix") for a value out of range, an unknown
  * calendar, a monthly interval or a correlation matrix that is not positive
- * definite; KR_ERANGE when the bars could run past 2262-04-01 (the end of int64
- * nanoseconds) or a price grows beyond 2^53 ticks; KR_ENOMEM. On failure *out is left freed (safe to
- * pass to kr_dataset_free); on success the caller owns it. */
+ * definite; KR_ERANGE when the bars could run past 2262-04-01 (the end of
+ * int64 nanoseconds) or a price grows beyond 2^53 ticks; KR_ENOMEM. On
+ * failure *out is left freed (safe to pass to kr_dataset_free); on success
+ * the caller owns it. */
 int kr_synth_generate(const kr_synth_opts *o, kr_dataset *out, kr_error *err);
 /* kr_synth_write_csv streams the same data to `f` in the generic layout with
  * a symbol column (header timestamp,symbol,open,high,low,close,volume), bar

@@ -130,16 +130,6 @@ static int fail_lib(const kr_error *e)
     return kr_cli_fail(CMD ": %s", e->msg);
 }
 
-/* The name of the option getopt_long just rejected, for messages. */
-static const char *bad_option(char **argv, int c, char *buf, size_t size)
-{
-    if (optopt && optopt < 256 && c != ':') {
-        snprintf(buf, size, "-%c", optopt);
-        return buf;
-    }
-    const char *a = argv[optind - 1];
-    return kr_escape(a, strlen(a), buf, size);
-}
 
 int kr_cmd_data_synth(int argc, char **argv)
 {
@@ -183,7 +173,8 @@ int kr_cmd_data_synth(int argc, char **argv)
             if (kr_interval_parse(a, &o.interval))
                 return kr_cli_fail(CMD ": option --interval: expected an "
                                    "interval like 1m, 5m, 1h, 1d or 1w, got "
-                                   "'%s'", kr_escape(a, strlen(a), q, sizeof q));
+                                   "'%s'",
+                                   kr_escape(a, strlen(a), q, sizeof q));
             break;
         case OPT_START:
             if (kr_time_parse(a, strlen(a), &o.start))
@@ -203,11 +194,11 @@ int kr_cmd_data_synth(int argc, char **argv)
         case ':':
             return kr_cli_fail(CMD ": option %s needs a value (try 'kairos "
                                "data synth --help')",
-                               bad_option(argv, c, q, sizeof q));
+                               kr_cli_bad_option(argv, c, q, sizeof q));
         case '?':
             return kr_cli_fail(CMD ": unknown option '%s' (try 'kairos data "
                                "synth --help')",
-                               bad_option(argv, c, q, sizeof q));
+                               kr_cli_bad_option(argv, c, q, sizeof q));
         default: {
             /* The remaining options are plain numbers; the library checks
              * their ranges. */

@@ -21,7 +21,7 @@
  * when it cannot be read, is empty or binary, has an unrecognised header, or
  * yields no usable row.
  */
-#define _DEFAULT_SOURCE /* MAP_POPULATE, madvise */
+#define _DEFAULT_SOURCE /* madvise */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -721,8 +721,24 @@ static const char *next_line(const char *p, const char *end, const char **le)
     return nl ? nl + 1 : end;
 }
 
+/* Every RELEASE_STEP bytes a mapped file's parsed pages are handed back to
+ * the kernel, so a load's resident memory is its columns plus this much, not
+ * the whole file as well. */
+#define RELEASE_STEP ((size_t)32 << 20)
+
+static int load(const char *buf, size_t len, const char *name,
+                const kr_csv_opts *opts, kr_dataset *out, kr_error *err,
+                bool mapped);
+
 int kr_csv_load_mem(const char *buf, size_t len, const char *name,
                     const kr_csv_opts *opts, kr_dataset *out, kr_error *err)
+{
+    return load(buf, len, name, opts, out, err, false);
+}
+
+static int load(const char *buf, size_t len, const char *name,
+                const kr_csv_opts *opts, kr_dataset *out, kr_error *err,
+                bool mapped)
 {
     kr_error_clear(err);
     if (!name)
@@ -842,10 +858,17 @@ int kr_csv_load_mem(const char *buf, size_t len, const char *name,
         p = lp; /* the first line is data */
         line--;
     }
+    const char *released = buf;
     while (p < end) {
         lp = p;
         p = next_line(p, end, &le);
         line++;
+        if (KR_UNLIKELY(mapped && (size_t)(lp - released) > RELEASE_STEP)) {
+            const char *upto = buf + (((size_t)(lp - buf)) & ~(size_t)4095);
+            madvise((void *)released, (size_t)(upto - released),
+                    MADV_DONTNEED);
+            released = upto;
+        }
         if (lp == le || blank_line(lp, le))
             continue;
         nf = split(lp, le, delim, f);
@@ -907,15 +930,16 @@ int kr_csv_load(const char *path, const kr_csv_opts *opts, kr_dataset *out,
             return kr_error_set(err, KR_EEMPTY, path, 0, 0, NULL,
                                 "empty file");
         }
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+                       0);
         if (m == MAP_FAILED) {
             int e = errno;
             close(fd);
             return kr_error_set(err, KR_EIO, path, 0, 0, NULL,
                                 "cannot map: %s", strerror(e));
         }
-        posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
-        rc = kr_csv_load_mem(m, (size_t)st.st_size, path, opts, out, err);
+        madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+        rc = load(m, (size_t)st.st_size, path, opts, out, err, true);
         munmap(m, (size_t)st.st_size);
         close(fd);
         return rc;

@@ -244,7 +244,7 @@ typedef struct synth {
     kr_synth_opts o;
     size_t n;        /* symbols */
     gsl_rng *rng;
-    gsl_matrix *L;   /* lower Cholesky factor, NULL when shocks are independent */
+    gsl_matrix *L;   /* lower Cholesky factor; NULL: independent shocks */
     double *eps;     /* n independent shocks */
     double *z;       /* n correlated shocks */
     double *h;       /* n log-volatilities */
@@ -320,7 +320,8 @@ static int check_opts(synth *s, const kr_synth_opts *o, kr_error *err)
         return BAD("corr",
                    "expected a correlation strictly between -1 and 1, got %g",
                    o->corr);
-    if (!within(o->tick, 1e-9, 1e6) || !tick_split(o->tick, &s->tick_m, &s->dec))
+    if (!within(o->tick, 1e-9, 1e6) ||
+        !tick_split(o->tick, &s->tick_m, &s->dec))
         return BAD("tick",
                    "expected a decimal price increment in [1e-9, 1e6] with at "
                    "most 9 decimals, got %.17g", o->tick);
@@ -357,7 +358,8 @@ static int check_opts(synth *s, const kr_synth_opts *o, kr_error *err)
      * stay a little inside. */
     int64_t min_day = kr_days_from_civil(1678, 1, 1);
     int64_t max_day = kr_days_from_civil(2262, 4, 1);
-    if (o->start < min_day * KR_NS_PER_DAY || o->start > max_day * KR_NS_PER_DAY)
+    if (o->start < min_day * KR_NS_PER_DAY ||
+        o->start > max_day * KR_NS_PER_DAY)
         return kr_error_set(err, KR_EINVAL, NULL, 0, 0, "start",
                             "expected a start between 1678-01-01 and "
                             "2262-04-01");
@@ -405,9 +407,9 @@ static int check_opts(synth *s, const kr_synth_opts *o, kr_error *err)
                  cal->sessions_per_year;
     /* Longest bar in years: a daily step of k days covers at most k sessions;
      * the Euler step of the log-volatility is stable while kappa * dt <= 1. */
+    int64_t longest = (in_session && session < step) ? session : step;
     double dt_max = daily ? (double)c->kdays / cal->sessions_per_year
-                          : (double)((in_session && session < step) ? session : step) /
-                                c->year_ns;
+                          : (double)longest / c->year_ns;
     if (o->vol_kappa * dt_max > 1.0)
         return BAD("vol_kappa",
                    "mean-reversion speed times the bar length must be at most "
@@ -580,16 +582,18 @@ static int synth_step(synth *s, kr_ts *ts, kr_error *err)
         if (o->jump_rate > 0) {
             unsigned nj = gsl_ran_poisson(r, lam);
             for (unsigned k = 0; k < nj; k++)
-                jump += o->jump_mean + gsl_ran_gaussian_ziggurat(r, o->jump_std);
+                jump += o->jump_mean +
+                        gsl_ran_gaussian_ziggurat(r, o->jump_std);
         }
         double ret = (o->mu - 0.5 * sigma * sigma) * dt + sd * s->z[i] + jump;
         double prev = s->p[i];
         double c = prev * exp(ret);
-        double op = prev * exp(GAP_FRAC * sd * gsl_ran_gaussian_ziggurat(r, 1.0));
-        double hi = (op > c ? op : c) *
-                    exp(RANGE_FRAC * sd * fabs(gsl_ran_gaussian_ziggurat(r, 1.0)));
-        double lo = (op < c ? op : c) *
-                    exp(-RANGE_FRAC * sd * fabs(gsl_ran_gaussian_ziggurat(r, 1.0)));
+        double g1 = gsl_ran_gaussian_ziggurat(r, 1.0);
+        double op = prev * exp(GAP_FRAC * sd * g1);
+        double g2 = fabs(gsl_ran_gaussian_ziggurat(r, 1.0));
+        double hi = (op > c ? op : c) * exp(RANGE_FRAC * sd * g2);
+        double g3 = fabs(gsl_ran_gaussian_ziggurat(r, 1.0));
+        double lo = (op < c ? op : c) * exp(-RANGE_FRAC * sd * g3);
         double v = o->volume * (sigma / o->vol) *
                    exp(VOLUME_SIGMA * gsl_ran_gaussian_ziggurat(r, 1.0) -
                        0.5 * VOLUME_SIGMA * VOLUME_SIGMA);
@@ -699,25 +703,31 @@ static const char digits2[201] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
-/* Writes v in decimal at p and returns the end. */
+/* Writes v in decimal at p and returns the end: digits are counted first
+ * and written back to front two at a time, with no temporary copy. */
 static inline char *put_u64(char *p, uint64_t v)
 {
-    char tmp[20], *q = tmp + sizeof tmp;
+    static const uint64_t p10[] = {
+        10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+        1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+        1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    size_t n = 1;
+    while (n < 20 && v >= p10[n - 1])
+        n++;
+    char *q = p + n;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
         q -= 2;
         memcpy(q, digits2 + 2 * d, 2);
     }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, digits2 + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
-    }
-    size_t len = (size_t)(tmp + sizeof tmp - q);
-    memcpy(p, q, len);
-    return p + len;
+    if (v >= 10)
+        memcpy(q - 2, digits2 + 2 * v, 2);
+    else
+        q[-1] = (char)('0' + v);
+    return p + n;
 }
 
 /* Writes u * 10^-dec with exactly dec decimals. */
@@ -742,30 +752,34 @@ static inline char *put2(char *p, unsigned v)
     return p + 2;
 }
 
-/* Writes YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ unless date_only. Years have
- * four digits (check_opts keeps them within 1678 to 2262). */
-static size_t put_ts(char *buf, kr_ts t, bool date_only)
+/* Writes YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ unless date_only, into buf
+ * (20 bytes). Years have four digits (check_opts keeps them within 1678 to
+ * 2262). The date is rewritten only when the day differs from *last_day. */
+static void put_ts(char *buf, kr_ts t, bool date_only, int64_t *last_day)
 {
     int64_t day = kr_ts_day(t), tod = (t - day * KR_NS_PER_DAY) / KR_NS_PER_SEC;
-    int64_t y;
-    unsigned m, d;
-    kr_civil_from_days(day, &y, &m, &d);
-    char *p = put2(buf, (unsigned)(y / 100));
-    p = put2(p, (unsigned)(y % 100));
-    *p++ = '-';
-    p = put2(p, m);
-    *p++ = '-';
-    p = put2(p, d);
+    if (day != *last_day) {
+        int64_t y;
+        unsigned m, d;
+        kr_civil_from_days(day, &y, &m, &d);
+        char *p = put2(buf, (unsigned)(y / 100));
+        p = put2(p, (unsigned)(y % 100));
+        *p++ = '-';
+        p = put2(p, m);
+        *p++ = '-';
+        put2(p, d);
+        *last_day = day;
+    }
     if (!date_only) {
+        char *p = buf + 10;
         *p++ = 'T';
         p = put2(p, (unsigned)(tod / 3600));
         *p++ = ':';
         p = put2(p, (unsigned)(tod / 60 % 60));
         *p++ = ':';
         p = put2(p, (unsigned)(tod % 60));
-        *p++ = 'Z';
+        *p = 'Z';
     }
-    return (size_t)(p - buf);
 }
 
 static int flush(FILE *f, const char *buf, size_t len, kr_error *err)
@@ -798,7 +812,8 @@ int kr_synth_write_csv(const kr_synth_opts *o, FILE *f, kr_error *err)
         snprintf(tmp, sizeof tmp, "SYN%04zu", i);
         memcpy(names[i], tmp, 7);
     }
-    static const char header[] = "timestamp,symbol,open,high,low,close,volume\n";
+    static const char header[] =
+        "timestamp,symbol,open,high,low,close,volume\n";
     size_t len = sizeof header - 1;
     memcpy(buf, header, len);
 
@@ -806,11 +821,12 @@ int kr_synth_write_csv(const kr_synth_opts *o, FILE *f, kr_error *err)
     int dec = s.dec;
     uint64_t p10 = s.pow10;
     char tsbuf[32];
+    int64_t last_day = INT64_MIN;
     for (size_t r = 0; r < o->rows; r++) {
         kr_ts t;
         if ((rc = synth_step(&s, &t, err)))
             goto out;
-        size_t tlen = put_ts(tsbuf, t, date_only);
+        put_ts(tsbuf, t, date_only, &last_day);
         for (size_t i = 0; i < n; i++) {
             if (len > OUT_BUF - ROW_MAX) {
                 if ((rc = flush(f, buf, len, err)))
@@ -818,8 +834,13 @@ int kr_synth_write_csv(const kr_synth_opts *o, FILE *f, kr_error *err)
                 len = 0;
             }
             char *p = buf + len;
-            memcpy(p, tsbuf, tlen);
-            p += tlen;
+            if (date_only) {
+                memcpy(p, tsbuf, 10);
+                p += 10;
+            } else {
+                memcpy(p, tsbuf, 20);
+                p += 20;
+            }
             *p++ = ',';
             memcpy(p, names[i], 7);
             p += 7;

@@ -397,6 +397,49 @@ static void test_composition(void **state)
     kr_bars_free(&in);
 }
 
+/* At the ends of the kr_ts range: a bucket that would start before the
+ * earliest time is KR_ERANGE (INT64_MIN ns is 1677-09-21T00:12:43.145224192,
+ * so its minute, day and month all start earlier), and bucket ends past the
+ * latest time saturate instead of overflowing. */
+static void test_extreme_timestamps(void **state)
+{
+    (void)state;
+    kr_bars in, out;
+    assert_int_equal(kr_bars_init(&in, 0, 2, 0), 0);
+    assert_int_equal(kr_bars_push(&in, INT64_MIN + 1, 1, 1, 1, 1, 1, 0, 0), 0);
+    assert_int_equal(kr_bars_push(&in, INT64_MIN + 2, 2, 2, 2, 2, 1, 0, 0), 0);
+    assert_int_equal(kr_bars_resample(&in, iv("1m"), &out), KR_ERANGE);
+    assert_int_equal(kr_bars_resample(&in, iv("1d"), &out), KR_ERANGE);
+    assert_int_equal(kr_bars_resample(&in, iv("1w"), &out), KR_ERANGE);
+    assert_int_equal(kr_bars_resample(&in, iv("1M"), &out), KR_ERANGE);
+    assert_null(out.ts);
+    /* 1ns buckets are the rows themselves. */
+    assert_int_equal(kr_bars_resample(&in, iv("1ns"), &out), 0);
+    assert_int_equal(out.n, 2);
+    assert_int_equal(out.ts[0], INT64_MIN + 1);
+    kr_bars_free(&out);
+    kr_bars_free(&in);
+
+    assert_int_equal(kr_bars_init(&in, 0, 2, 0), 0);
+    assert_int_equal(kr_bars_push(&in, INT64_MAX - 1, 1, 3, 1, 1, 1, 0, 0), 0);
+    assert_int_equal(kr_bars_push(&in, INT64_MAX, 2, 2, 0.5, 2, 1, 0, 0), 0);
+    const char *targets[] = {"1m", "1d", "1w", "1M", "1y"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(kr_bars_resample(&in, iv(targets[i]), &out), 0);
+        assert_int_equal(out.n, 1);
+        assert_near(out.high[0], 3, 0);
+        assert_near(out.low[0], 0.5, 0);
+        assert_near(out.close[0], 2, 0);
+        assert_near(out.volume[0], 2, 0);
+        kr_bars_free(&out);
+    }
+    /* 2262-04-11 is the last day: its bucket starts at its midnight. */
+    assert_int_equal(kr_bars_resample(&in, iv("1d"), &out), 0);
+    assert_int_equal(out.ts[0], D(2262, 4, 11));
+    kr_bars_free(&out);
+    kr_bars_free(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_empty_and_plain),
         cmocka_unit_test(test_composition),
+        cmocka_unit_test(test_extreme_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -558,7 +558,8 @@ static double sample_corr(const kr_bars *a, const kr_bars *b)
         sxy += x * y;
     }
     double cxy = sxy - sx * sy / (double)n;
-    return cxy / sqrt((sxx - sx * sx / (double)n) * (syy - sy * sy / (double)n));
+    double vx = sxx - sx * sx / (double)n, vy = syy - sy * sy / (double)n;
+    return cxy / sqrt(vx * vy);
 }
 
 /* The standard error of a sample correlation is about (1 - rho^2)/sqrt(N):
@@ -771,7 +772,8 @@ static void test_calendar_fx_crypto(void **state)
               &ds);
     const kr_bars *b = &ds.bars[0];
     for (int k = 0; k < 4; k++)
-        assert_int_equal(b->ts[k], date(2000, 1, 7) + (20 + k) * KR_NS_PER_HOUR);
+        assert_int_equal(b->ts[k],
+                         date(2000, 1, 7) + (20 + k) * KR_NS_PER_HOUR);
     assert_int_equal(b->ts[4], date(2000, 1, 10));
     assert_int_equal(b->ts[5], date(2000, 1, 10) + KR_NS_PER_HOUR);
     kr_dataset_free(&ds);
