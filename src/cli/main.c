@@ -5,7 +5,9 @@
  *
  * Global options come before the command. `kairos --help` and `kairos GROUP
  * --help` are generated from the table, so a new command needs one line there
- * and one file.
+ * and one file. A group whose command has an empty name is a command by
+ * itself (`kairos ta FILE ...`): it gets every argument after the group,
+ * --help included.
  */
 #include <stdio.h>
 #include <string.h>
@@ -49,14 +51,15 @@ static void usage(FILE *f, const char *group)
         if (group && strcmp(group, commands[i].group))
             continue;
         char name[64];
-        snprintf(name, sizeof name, "%s %s", commands[i].group,
-                 commands[i].name);
+        snprintf(name, sizeof name, "%s%s%s", commands[i].group,
+                 commands[i].name[0] ? " " : "", commands[i].name);
         fprintf(f, "  %-16s %s\n", name, commands[i].summary);
     }
     fprintf(f,
             "\nglobal options:\n"
             "  --log-level LEVEL    trace, debug, info (default), warn, error, "
             "off\n"
+            "                       (these two may also follow the command)\n"
             "  --log-format FORMAT  text (default) or json (one object per "
             "line)\n"
             "  -h, --help           this help; 'kairos COMMAND --help' for a "
@@ -74,30 +77,34 @@ static bool is_group(const char *s)
     return false;
 }
 
-int main(int argc, char **argv)
+/* Takes --log-level and --log-format (with "=VALUE" or a separate VALUE) out
+ * of argv wherever they stand before a "--", so that they work before or
+ * after the command, and applies them. Returns -1 when all is well, else an
+ * exit status. */
+static int take_log_options(int *argc, char **argv)
 {
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout, NULL);
-            return KR_EXIT_OK;
+    int w = 1;
+    bool rest = false;
+    for (int r = 1; r < *argc; r++) {
+        const char *a = argv[r];
+        if (rest || strcmp(a, "--") == 0) {
+            rest = true;
+            argv[w++] = argv[r];
+            continue;
         }
-        if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-            printf("kairos %s (%s)\n", KR_VERSION, KR_GIT);
-            return KR_EXIT_OK;
-        }
-        const char *val = NULL;
         const char *eq = strchr(a, '=');
         size_t klen = eq ? (size_t)(eq - a) : strlen(a);
         bool lvl = klen == 11 && !strncmp(a, "--log-level", klen);
         bool fmt = klen == 12 && !strncmp(a, "--log-format", klen);
-        if (!lvl && !fmt)
-            return kr_cli_fail("unknown option '%s' (try 'kairos --help')", a);
+        if (!lvl && !fmt) {
+            argv[w++] = argv[r];
+            continue;
+        }
+        const char *val;
         if (eq)
             val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
+        else if (r + 1 < *argc)
+            val = argv[++r];
         else
             return kr_cli_fail("option '%s' needs a value", a);
         int v;
@@ -113,6 +120,29 @@ int main(int argc, char **argv)
             kr_log_set_format(v);
         }
     }
+    *argc = w;
+    argv[w] = NULL;
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    int status = take_log_options(&argc, argv);
+    if (status >= 0)
+        return status;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout, NULL);
+            return KR_EXIT_OK;
+        }
+        if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+            printf("kairos %s (%s)\n", KR_VERSION, KR_GIT);
+            return KR_EXIT_OK;
+        }
+        return kr_cli_fail("unknown option '%s' (try 'kairos --help')", a);
+    }
     if (i >= argc) {
         usage(stderr, NULL);
         return KR_EXIT_USAGE;
@@ -121,6 +151,9 @@ int main(int argc, char **argv)
     if (!is_group(group))
         return kr_cli_fail("unknown command '%s' (try 'kairos --help')",
                            group);
+    for (size_t c = 0; c < NCOMMANDS; c++)
+        if (!strcmp(group, commands[c].group) && !commands[c].name[0])
+            return commands[c].run(argc - i, argv + i);
     if (i + 1 >= argc || !strcmp(argv[i + 1], "--help") ||
         !strcmp(argv[i + 1], "-h")) {
         bool asked = i + 1 < argc;

@@ -104,5 +104,27 @@ run 2 nosuch; check "unknown command" $?
 run 2 data nosuch; check "unknown subcommand" $?
 run 2 --log-level loud data info "$SRC/data/sp500.csv"; check "bad log level" $?
 
+# 7. Logging: --log-format json before or after the command gives one JSON
+# object per line on stderr; --log-level error silences warnings.
+printf 'date,open,high,low,close\n2020-01-02,1,2,0.5,1\n2020-01-02,1,2,0.5,1\n' >"$T/dup.csv"
+for placement in before after; do
+    if [ $placement = before ]; then
+        "$KAIROS" --log-format json data resample "$T/dup.csv" --to 1w >/dev/null 2>"$T/err"
+    else
+        "$KAIROS" data resample "$T/dup.csv" --to 1w --log-format=json >/dev/null 2>"$T/err"
+    fi
+    python3 -c "
+import json, sys
+lines = open('$T/err').read().splitlines()
+assert len(lines) == 1, lines
+r = json.loads(lines[0])
+assert r['level'] == 'warn' and r['component'] == 'resample', r
+assert 'dropped 1 row' in r['msg'], r
+"
+    check "json log $placement the command" $?
+done
+"$KAIROS" data resample "$T/dup.csv" --to 1w --log-level error >/dev/null 2>"$T/err"
+[ ! -s "$T/err" ]; check "--log-level error silences the warning" $?
+
 echo "$pass passed, $fails failed"
 [ "$fails" -eq 0 ]
