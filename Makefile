@@ -2,11 +2,14 @@
 #
 #   make            build build/kairos and libkairos (RelWithDebInfo)
 #   make demo       build, then run the main job on the bundled sample data
-#   make test       build and run the whole test suite (ctest)
+#   make test       build and run the whole test suite (ctest); installs the
+#                   TA-Lib oracle of the indicator tests first if missing
+#                   (npm ci --prefix tests/ta/oracle)
 #   make sanitize   the test suite again under ASan + UBSan (clang), in build-asan/
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang), in build-fuzz/
 #   make bench      release build with -march=native, runs every benchmark,
 #                   one JSON object per line on stdout
+#   make docs       regenerate the docs made from code tables (indicators)
 #   make deps       install the Debian packages kairos needs (root or sudo)
 
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
@@ -15,7 +18,7 @@ CMAKE_FLAGS  ?=
 FUZZ_SECONDS ?= 60
 CC_CLANG     ?= clang
 
-.PHONY: all build demo test sanitize fuzz bench deps clean
+.PHONY: all build demo test sanitize fuzz bench docs deps clean
 
 all: build
 
@@ -29,10 +32,18 @@ demo: build
 	$(BUILD)/kairos data info data/sp500.csv
 	$(BUILD)/kairos data validate data/sp500.csv
 
-test: build
+# The indicator tests compare against TA-Lib run by node (tests/ta/oracle).
+# A stamp of our own: npm gives the files it unpacks a fixed old mtime.
+ORACLE = tests/ta/oracle/node_modules/.installed
+
+$(ORACLE): tests/ta/oracle/package-lock.json
+	npm ci --prefix tests/ta/oracle --no-audit --no-fund
+	touch $@
+
+test: build $(ORACLE)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-sanitize:
+sanitize: $(ORACLE)
 	cmake -S . -B build-asan -DCMAKE_C_COMPILER=$(CC_CLANG) \
 	      -DCMAKE_BUILD_TYPE=Debug -DKR_SANITIZE=ON -DKR_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
@@ -58,6 +69,9 @@ bench:
 	      -DKR_TESTS=OFF
 	cmake --build build-bench -j $(JOBS)
 	@bash bench/run.sh build-bench
+
+docs: build
+	./scripts/gen-docs $(BUILD)/kairos
 
 deps:
 	./scripts/install-deps

@@ -24,7 +24,9 @@
     X(data_resample, "data", "resample", "FILE --to INTERVAL [-o FILE]",       \
       "aggregate bars to a coarser interval (5m, 1h, 1d, 1w, 1M)")             \
     X(data_adjust, "data", "adjust", "FILE [--actions FILE] [-o FILE]",        \
-      "split and dividend adjustment from adj close or an actions file")
+      "split and dividend adjustment from adj close or an actions file")       \
+    X(ta, "ta", "", "FILE --ind NAME[:P1,...] [--ind ...] [-o FILE] | --list", \
+      "technical indicators over a bar file, TA-Lib compatible; --list")
 
 #define KR_CMD_DECLARE(id, group, name, synopsis, summary)                     \
     int kr_cmd_##id(int argc, char **argv);

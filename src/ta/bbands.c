@@ -1,0 +1,124 @@
+/* bbands.c -- Bollinger Bands, equal to TA-Lib's BBANDS with an SMA.
+ *
+ * The middle band is the simple moving average of the last `period` closes;
+ * the upper and lower bands lie `nbdev` population standard deviations above
+ * and below it (TA-Lib's nbDevUp and nbDevDn both set to nbdev, MAType SMA).
+ * TA-Lib 0.4.0 computes that deviation from the SMA it already has
+ * (TA_INT_stddev_using_precalc_ma in ta_STDDEV.c): a running sum of squares
+ * divided by the period, minus the square of the SMA, 0 below TA-Lib's
+ * epsilon (TA_IS_ZERO_OR_NEG), else its square root. Those are the numbers
+ * of stddev.c's kr__var_step to the last bit (the SMA's running sum is the
+ * variance's sum of values), so the bands share it and equal TA-Lib's
+ * exactly, running-sum rounding and NaN persistence included (stddev.c says
+ * why nothing less than exact will do). The stream keeps the last period-1
+ * closes in a ring.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "kairos/ta.h"
+#include "stats.h"
+
+typedef struct bbands_state {
+    int period;
+    int count; /* values seen, capped at period - 1 */
+    int pos;   /* oldest slot of the ring once full */
+    double dp, rp; /* period and 1 / period */
+    double nbdev;
+    double s1, s2; /* running sums of values and squares */
+    double ring[]; /* period - 1 values */
+} bbands_state;
+
+int kr_bbands_start(const double *params) { return (int)params[0] - 1; }
+
+/* The three bands from the window's mean and variance: TA-Lib multiplies the
+ * deviation by the factor (a factor of 1.0 it skips, which is the same
+ * number) and adds and subtracts the product. */
+static inline void bbands_out(double mean, double var, double nbdev,
+                              double *up, double *mid, double *lo)
+{
+    const double dev = kr__stddev_of_var(var) * nbdev;
+    *up = mean + dev;
+    *mid = mean;
+    *lo = mean - dev;
+}
+
+int kr_bbands(size_t n, const double *const *in, const double *params,
+              double *const *out)
+{
+    const double *x = in[0];
+    double *up = out[0], *mid = out[1], *lo = out[2];
+    const size_t p = (size_t)params[0];
+    const double dp = (double)p, rp = 1.0 / dp;
+    const double nbdev = params[1];
+    double s1 = 0.0, s2 = 0.0, mean;
+    size_t i = 0;
+    for (; i < n && i + 1 < p; i++) {
+        s1 += x[i];
+        s2 += x[i] * x[i];
+        up[i] = mid[i] = lo[i] = NAN;
+    }
+    for (; i < n; i++) {
+        const double var = kr__var_step(&s1, &s2, x[i], x[i + 1 - p], dp,
+                                        rp, &mean);
+        bbands_out(mean, var, nbdev, &up[i], &mid[i], &lo[i]);
+    }
+    return KR_OK;
+}
+
+size_t kr_bbands_stream_size(const double *params)
+{
+    return sizeof(bbands_state) + ((size_t)params[0] - 1) * sizeof(double);
+}
+
+int kr_bbands_stream_init(void *state, const double *params)
+{
+    bbands_state *s = state;
+    memset(s, 0, kr_bbands_stream_size(params));
+    s->period = (int)params[0];
+    s->dp = (double)s->period;
+    s->rp = 1.0 / s->dp;
+    s->nbdev = params[1];
+    return KR_OK;
+}
+
+void kr_bbands_stream_next(void *state, const double *in, double *out)
+{
+    bbands_state *s = state;
+    const double x = in[0];
+    const int keep = s->period - 1;
+    if (s->count < keep) {
+        s->ring[s->count++] = x;
+        s->s1 += x;
+        s->s2 += x * x;
+        out[0] = out[1] = out[2] = NAN;
+        return;
+    }
+    double mean;
+    const double var = kr__var_step(&s->s1, &s->s2, x, s->ring[s->pos],
+                                    s->dp, s->rp, &mean);
+    bbands_out(mean, var, s->nbdev, &out[0], &out[1], &out[2]);
+    s->ring[s->pos] = x;
+    if (++s->pos == keep)
+        s->pos = 0;
+}
+
+const kr_ta_info kr_bbands_info = {
+    .name = "bbands",
+    .title = "Bollinger Bands",
+    .talib = "BBANDS",
+    .ninputs = 1,
+    .inputs = {KR_TA_CLOSE},
+    .nparams = 2,
+    .params = {{"period", 5, 2, 100000, true},
+               {"nbdev", 2, -3e37, 3e37, false}},
+    .noutputs = 3,
+    .outputs = {"upper", "middle", "lower"},
+    .start = kr_bbands_start,
+    .batch = kr_bbands,
+    .stream_size = kr_bbands_stream_size,
+    .stream_init = kr_bbands_stream_init,
+    .stream_next = kr_bbands_stream_next,
+    .formula = "middle = sma(close, period), upper/lower = middle +/- nbdev * "
+               "stddev(close, period) (population, 0 when variance < 1e-14)",
+};

@@ -1,0 +1,92 @@
+/* mom.c -- momentum, equal to TA-Lib's MOM.
+ *
+ * The change over `period` bars, x - x[-period], the first at bar `period`.
+ * The batch is one subtraction per bar over two offsets of the column, two
+ * bars per SSE2 instruction, and runs at the memory's speed; the stream
+ * keeps the last `period` values in a ring and subtracts the one it
+ * overwrites.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "kairos/ta.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+typedef struct mom_state {
+    int period;
+    int count; /* values seen, capped at period */
+    int pos;   /* oldest slot of the ring once full */
+    double ring[]; /* period values */
+} mom_state;
+
+int kr_mom_start(const double *params) { return (int)params[0]; }
+
+static inline double mom_step(double x, double old) { return x - old; }
+
+int kr_mom(size_t n, const double *const *in, const double *params,
+           double *const *out)
+{
+    const double *x = in[0];
+    double *y = out[0];
+    const size_t p = (size_t)params[0];
+    size_t i = 0;
+    for (; i < n && i < p; i++)
+        y[i] = NAN;
+#if defined(__SSE2__)
+    for (; i + 2 <= n; i += 2)
+        _mm_storeu_pd(y + i, _mm_sub_pd(_mm_loadu_pd(x + i),
+                                        _mm_loadu_pd(x + i - p)));
+#endif
+    for (; i < n; i++)
+        y[i] = mom_step(x[i], x[i - p]);
+    return KR_OK;
+}
+
+size_t kr_mom_stream_size(const double *params)
+{
+    return sizeof(mom_state) + (size_t)params[0] * sizeof(double);
+}
+
+int kr_mom_stream_init(void *state, const double *params)
+{
+    mom_state *s = state;
+    memset(s, 0, kr_mom_stream_size(params));
+    s->period = (int)params[0];
+    return KR_OK;
+}
+
+void kr_mom_stream_next(void *state, const double *in, double *out)
+{
+    mom_state *s = state;
+    const double x = in[0];
+    if (s->count < s->period) {
+        s->ring[s->count++] = x;
+        out[0] = NAN;
+        return;
+    }
+    out[0] = mom_step(x, s->ring[s->pos]);
+    s->ring[s->pos] = x;
+    if (++s->pos == s->period)
+        s->pos = 0;
+}
+
+const kr_ta_info kr_mom_info = {
+    .name = "mom",
+    .title = "Momentum",
+    .talib = "MOM",
+    .ninputs = 1,
+    .inputs = {KR_TA_CLOSE},
+    .nparams = 1,
+    .params = {{"period", 10, 1, 100000, true}},
+    .noutputs = 1,
+    .outputs = {"mom"},
+    .start = kr_mom_start,
+    .batch = kr_mom,
+    .stream_size = kr_mom_stream_size,
+    .stream_init = kr_mom_stream_init,
+    .stream_next = kr_mom_stream_next,
+    .formula = "mom = close - close[-period]",
+};

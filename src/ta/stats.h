@@ -1,0 +1,306 @@
+/* stats.h -- small helpers shared by the trend-strength, band, statistics
+ * and volume indicators (adx, bbands, stddev, zscore, linearreg_slope, ad,
+ * adosc, vwap, sar).
+ *
+ * Everything here is a static inline function, so a helper compiles into the
+ * batch loop and into the stream step alike, and both run the very same
+ * operations in the same order: that is what makes batch and stream agree
+ * bit for bit. The helpers that reproduce TA-Lib 0.4.0 say which part of
+ * TA-Lib they follow (ta_VAR.c's running variance, ta_AD.c's money flow,
+ * ta_ADX.c's directional movement) and keep its order of operations, since
+ * a different order rounds differently and parity is checked value by value.
+ * TA-Lib's epsilon tests, its EMA constant and its true range come from
+ * ma.h, which every indicator file shares, so that there is one epsilon.
+ *
+ * As in ma.h, an expression whose rounding matters is split into statements
+ * wherever a multiply feeds an add: clang's default -ffp-contract=on may fuse
+ * a*b+c inside one expression into an FMA on targets that have one (with
+ * KR_NATIVE), never across statements, and TA-Lib does not fuse.
+ *
+ * Internal to src/ta: the kr__ prefix marks names shared between files but
+ * not public.
+ */
+#ifndef KR_TA_STATS_H
+#define KR_TA_STATS_H
+
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ma.h" /* TA-Lib's epsilon tests, EMA constant, true range */
+
+/* ------------------------------------------------------------------------
+ * Branch-free choice
+ * ------------------------------------------------------------------------ */
+
+/* kr__keep returns x when c holds, else +0.0, through the bits rather than
+ * a branch: compilers turn `c ? x : 0.0` on doubles into a jump, and on
+ * price data such conditions (did the high rise more than the low fell?)
+ * are coin flips that the branch predictor loses about half the time. */
+static inline double kr__keep(bool c, double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    b &= -(uint64_t)c;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* ------------------------------------------------------------------------
+ * Division by the period, to the last bit, without a divide
+ * ------------------------------------------------------------------------ */
+
+/* kr__div_period returns s / p exactly as the division rounds it, for a
+ * whole number p from 1 to 2^20 with rp = 1 / p, using multiplies and adds
+ * only: a divide occupies the one divider (shared with sqrt) for several
+ * cycles, and TA-Lib's running variance needs two a bar besides its sqrt.
+ *
+ * q = s * rp is within two ulps of s / p. The residual s - q*p is computed
+ * exactly: q is split (Veltkamp, 2^27 + 1) into a high part of 26 bits and
+ * a low part of 27, each times p (at most 20 bits) is exact, s - qh*p is
+ * exact by Sterbenz's lemma (qh*p is within 2^-25 of s), and the last
+ * difference is exact because both terms lie on the grid of ulp(ql*p) and
+ * it is a few ulps of s wide. Then q + e*rp lands within 2^-50 ulp of s / p, which is never a
+ * midpoint between doubles (p*m would need more than 53 bits for a
+ * midpoint m) nor nearer to one than ulp / 2p, so it rounds as s / p does.
+ * A fused multiply-add, where a compiler contracts one, changes none of
+ * this. Magnitudes where the split could overflow or the products could
+ * underflow, zero, NaN and infinities take the division (one test of the
+ * exponent). Checked against the division on 2e8 random (s, p) pairs over
+ * 2^-900 .. 2^900, p up to 100000, with and without FMA contraction. */
+static inline double kr__div_period(double s, double p, double rp)
+{
+    const double q = s * rp;
+    uint64_t bits;
+    memcpy(&bits, &q, sizeof bits);
+    const unsigned exp = (unsigned)(bits >> 52) & 0x7ffu; /* biased */
+    if (exp - 64u > 2018u - 64u) /* |q| outside [2^-959, 2^995) */
+        return s / p;
+    const double c = q * 134217729.0; /* 2^27 + 1 */
+    const double qh = c - (c - q);
+    const double ql = q - qh;
+    const double hp = qh * p, lp = ql * p;
+    const double e = (s - hp) - lp;
+    const double corr = e * rp;
+    return q + corr;
+}
+
+/* kr__div_period2 is kr__div_period on two numerators at once, in one
+ * 128-bit vector (GCC and clang's vector extension: elementwise IEEE
+ * arithmetic, so the same bits as two scalar calls, on any target): the
+ * running variance divides its sum and its sum of squares every bar. */
+typedef double kr__v2d __attribute__((vector_size(16)));
+
+static inline void kr__div_period2(double s1, double s2, double p, double rp,
+                                   double *q1, double *q2)
+{
+    const kr__v2d s = {s1, s2}, pv = {p, p}, rv = {rp, rp};
+    const kr__v2d q = s * rv;
+    const double q0 = q[0], q1_ = q[1];
+    uint64_t b1, b2;
+    memcpy(&b1, &q0, sizeof b1);
+    memcpy(&b2, &q1_, sizeof b2);
+    const unsigned e1 = (unsigned)(b1 >> 52) & 0x7ffu;
+    const unsigned e2 = (unsigned)(b2 >> 52) & 0x7ffu;
+    if ((e1 - 64u > 2018u - 64u) | (e2 - 64u > 2018u - 64u)) {
+        *q1 = kr__div_period(s1, p, rp);
+        *q2 = kr__div_period(s2, p, rp);
+        return;
+    }
+    const kr__v2d split = {134217729.0, 134217729.0};
+    const kr__v2d c = q * split;
+    const kr__v2d qh = c - (c - q);
+    const kr__v2d ql = q - qh;
+    const kr__v2d hp = qh * pv, lp = ql * pv;
+    const kr__v2d e = (s - hp) - lp;
+    const kr__v2d corr = e * rv;
+    const kr__v2d r = q + corr;
+    *q1 = r[0];
+    *q2 = r[1];
+}
+
+/* ------------------------------------------------------------------------
+ * Running variance, TA-Lib's way (ta_VAR.c TA_INT_VAR; ta_STDDEV.c
+ * TA_INT_stddev_using_precalc_ma computes the same numbers for BBANDS)
+ * ------------------------------------------------------------------------ */
+
+/* kr__var_step adds x to the running sums *s1 (of values) and *s2 (of
+ * squares) of the period-1 values before it, takes the mean and the mean of
+ * squares over the full window (divided by `period`, rperiod = 1/period, as
+ * TA-Lib divides: kr__div_period), then drops `old` (the oldest value of
+ * that window) from both sums, ready for the next bar. *mean gets the window's
+ * mean, equal to TA-Lib's SMA; the return value is the population variance
+ * E[x^2] - E[x]^2, with the cancellation error TA-Lib's formula has (which
+ * is why TA-Lib, and kr__stddev_of_var, treat a tiny variance as 0). */
+static inline double kr__var_step(double *s1, double *s2, double x, double old,
+                                  double period, double rperiod, double *mean)
+{
+    const double xx = x * x;
+    *s1 += x;
+    *s2 += xx;
+    double m1, m2;
+    kr__div_period2(*s1, *s2, period, rperiod, &m1, &m2);
+    const double oo = old * old;
+    *s1 -= old;
+    *s2 -= oo;
+    *mean = m1;
+    const double m11 = m1 * m1;
+    return m2 - m11;
+}
+
+/* The standard deviation of a kr__var_step variance: TA-Lib returns 0 when
+ * the variance is below its epsilon (TA_IS_ZERO_OR_NEG, ma.h), which hides
+ * negative rounding noise of E[x^2] - E[x]^2 on flat stretches. NaN stays
+ * NaN. */
+static inline double kr__stddev_of_var(double var)
+{
+    return kr__ta_is_zero_or_neg(var) ? 0.0 : sqrt(var);
+}
+
+/* ------------------------------------------------------------------------
+ * Refreshed window sums
+ * ------------------------------------------------------------------------
+ *
+ * A running sum that adds the newest value and subtracts the oldest one
+ * carries every rounding error, and every NaN, it ever saw. The indicators
+ * that are free to do better (zscore and vwap have no TA-Lib twin, and
+ * TA-Lib's LINEARREG_SLOPE sums each window afresh, in O(period)) keep two
+ * sets of sums instead: the window's running sums A, and fresh sums B that
+ * start from zero at every bar whose index is a multiple of the period and
+ * only ever add. When B has seen a full period (at the bar before the next
+ * multiple) it covers exactly the current window, and A is replaced by it.
+ * So A's error is that of at most two periods of updates, whatever the
+ * length of the series, at O(1) per bar.
+ *
+ * Non-finite values (NaN, infinities) are counted in the window: while there
+ * is one, the output is NaN; at the bar where the last one leaves, A is
+ * rebuilt from the window's values, O(period) at most once per period. So a
+ * NaN input gives NaN for exactly the windows that contain it, as an
+ * indicator that recomputes every window would.
+ *
+ * kr__win keeps that bookkeeping; batch and stream run it the same way from
+ * bar 0. At each bar the caller resets B when kr__win_fresh says so, adds
+ * the new value to B, calls kr__win_next and does what it returns to A, then
+ * outputs a value if kr__win_defined. */
+
+enum {
+    KR__WIN_WARMUP,  /* the first period-1 bars: A is not used yet */
+    KR__WIN_SWAP,    /* B covers the window: copy it to A */
+    KR__WIN_ROLL,    /* add the new value to A and take the leaving one out */
+    KR__WIN_REBUILD, /* the last non-finite value left: rebuild A */
+};
+
+typedef struct kr__win {
+    int period;
+    int phase; /* bar index modulo period */
+    int seen;  /* bars seen, capped at period */
+    int bad;   /* non-finite values in the window */
+} kr__win;
+
+static inline void kr__win_init(kr__win *w, int period)
+{
+    w->period = period;
+    w->phase = 0;
+    w->seen = 0;
+    w->bad = 0;
+}
+
+/* B starts over at this bar. */
+static inline bool kr__win_fresh(const kr__win *w) { return w->phase == 0; }
+
+/* kr__win_next moves the window over one bar: the new value is non-finite
+ * when new_bad is set, the value leaving it (if `period` bars came before)
+ * when old_bad is. Returns what to do with A (KR__WIN_*). */
+static inline int kr__win_next(kr__win *w, bool new_bad, bool old_bad)
+{
+    const int was_bad = w->bad;
+    const bool full = w->seen >= w->period;
+    w->bad += new_bad;
+    if (full)
+        w->bad -= old_bad;
+    int act;
+    if (w->phase == w->period - 1)
+        act = KR__WIN_SWAP;
+    else if (!full)
+        act = KR__WIN_WARMUP;
+    else if (was_bad && !w->bad)
+        act = KR__WIN_REBUILD;
+    else
+        act = KR__WIN_ROLL;
+    w->phase = w->phase + 1 == w->period ? 0 : w->phase + 1;
+    if (w->seen < w->period)
+        w->seen++;
+    return act;
+}
+
+/* The window is full and holds finite values only. */
+static inline bool kr__win_defined(const kr__win *w)
+{
+    return w->seen >= w->period && w->bad == 0;
+}
+
+/* For a batch's fast path: how many of the next bars kr__win_next would
+ * answer KR__WIN_ROLL for, with B not starting over, provided their values
+ * (new and leaving) are finite: the bars up to the one before the swap,
+ * when the window is full and clean. 0 when the general step is needed. */
+static inline int kr__win_run(const kr__win *w)
+{
+    if (w->seen < w->period || w->bad != 0 || w->phase == 0)
+        return 0;
+    return w->period - 1 - w->phase;
+}
+
+/* Accounts for k bars of such a run (k <= kr__win_run). */
+static inline void kr__win_skip(kr__win *w, int k) { w->phase += k; }
+
+/* x is finite: isfinite, in the form compilers keep branch-free. */
+static inline bool kr__finite(double x) { return fabs(x) <= DBL_MAX; }
+
+/* A finite anchor to subtract from the values before summing them, so the
+ * sums hold deviations of the size of the window's spread rather than of the
+ * price level (which is where E[x^2] - E[x]^2 and sums of x*t lose their
+ * digits). Any finite value is correct; the newest price is a good one. */
+static inline double kr__anchor(double x) { return isfinite(x) ? x : 0.0; }
+
+/* ------------------------------------------------------------------------
+ * Prices and volume
+ * ------------------------------------------------------------------------ */
+
+/* TA-Lib's AD money flow of one bar (ta_AD.c): the close location value
+ * ((c - l) - (h - c)) / (h - l) times the volume, or nothing when the bar has
+ * no range (h - l not above 0, NaN included). Adding the 0.0 returned then
+ * leaves a running total bit for bit as TA-Lib's skipped addition does,
+ * because a total that starts at +0.0 never becomes -0.0. The flow is
+ * computed either way and dropped through kr__keep, since bars without a
+ * range come at random on tick-rounded prices. */
+static inline double kr__ad_flow(double h, double l, double c, double v)
+{
+    const double range = h - l;
+    const double clv = ((c - l) - (h - c)) / range; /* inf or NaN if 0 */
+    const double flow = clv * v;
+    return kr__keep(range > 0.0, flow);
+}
+
+/* ------------------------------------------------------------------------
+ * Wilder's directional movement (ta_ADX.c, ta_MINUS_DM.c)
+ * ------------------------------------------------------------------------ */
+
+/* The one-bar directional movements from the previous bar (ph, pl) to this
+ * one (h, l): +DM is the rise of the high when it beats the fall of the low,
+ * -DM the fall of the low when it beats the rise of the high, both 0 on a
+ * tie or an inside bar. Comparisons as in TA-Lib, so a NaN gives 0. */
+static inline void kr__dm(double ph, double pl, double h, double l,
+                          double *plus, double *minus)
+{
+    const double up = h - ph;   /* TA-Lib's diffP */
+    const double down = pl - l; /* TA-Lib's diffM */
+    /* TA-Lib tests the -DM case first and the +DM one only if it fails;
+     * the two cannot both hold (up < down, up > down), so each is tested
+     * on its own, without branches. */
+    *minus = kr__keep((down > 0) & (up < down), down);
+    *plus = kr__keep((up > 0) & (up > down), up);
+}
+
+#endif /* KR_TA_STATS_H */

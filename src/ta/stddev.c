@@ -1,0 +1,124 @@
+/* stddev.c -- standard deviation, equal to TA-Lib's STDDEV.
+ *
+ * The population standard deviation of the last `period` values, times
+ * `nbdev`. As TA-Lib 0.4.0 (ta_STDDEV.c over ta_VAR.c's TA_INT_VAR) computes
+ * it: running sums of the values and of their squares, the variance
+ * E[x^2] - E[x]^2 over the window, and 0 whenever that variance is below
+ * TA-Lib's epsilon (TA_IS_ZERO_OR_NEG, ma.h), its guard against the negative
+ * values the cancellation in E[x^2] - E[x]^2 can leave on flat stretches.
+ *
+ * That cancellation is also why this must equal TA-Lib to the last bit and
+ * not merely closely: on a near-flat window E[x^2] and E[x]^2 agree to a
+ * dozen digits, so one ulp of difference in either moves the deviation by
+ * far more than the 1e-9 parity tolerance. So the sums are updated in
+ * TA-Lib's order (add the newest, divide, subtract the oldest) and divided
+ * by the period with kr__div_period2 (stats.h), which gives the division's
+ * bits with multiplies (a divide per sum and a sqrt a bar would otherwise
+ * queue on the one divider). Like TA-Lib's, the sums cannot forget a NaN
+ * once it entered the window. The stream keeps the last period-1 values in
+ * a ring, as sma.c does; batch and stream share kr__var_step.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "kairos/ta.h"
+#include "stats.h"
+
+typedef struct stddev_state {
+    int period;
+    int count; /* values seen, capped at period - 1 */
+    int pos;   /* oldest slot of the ring once full */
+    double dp, rp; /* period and 1 / period */
+    double nbdev;
+    double s1, s2; /* running sums of values and squares */
+    double ring[]; /* period - 1 values */
+} stddev_state;
+
+int kr_stddev_start(const double *params) { return (int)params[0] - 1; }
+
+/* One output from a variance: TA-Lib's STDDEV writes 0.0 itself (not
+ * 0 * nbdev) when the variance is guarded. */
+static inline double stddev_out(double var, double nbdev)
+{
+    return kr__ta_is_zero_or_neg(var) ? 0.0 : sqrt(var) * nbdev;
+}
+
+int kr_stddev(size_t n, const double *const *in, const double *params,
+              double *const *out)
+{
+    const double *x = in[0];
+    double *y = out[0];
+    const size_t p = (size_t)params[0];
+    const double dp = (double)p, rp = 1.0 / dp;
+    const double nbdev = params[1];
+    double s1 = 0.0, s2 = 0.0, mean;
+    size_t i = 0;
+    for (; i < n && i + 1 < p; i++) {
+        s1 += x[i];
+        s2 += x[i] * x[i];
+        y[i] = NAN;
+    }
+    for (; i < n; i++) {
+        const double var = kr__var_step(&s1, &s2, x[i], x[i + 1 - p], dp,
+                                        rp, &mean);
+        y[i] = stddev_out(var, nbdev);
+    }
+    return KR_OK;
+}
+
+size_t kr_stddev_stream_size(const double *params)
+{
+    return sizeof(stddev_state) + ((size_t)params[0] - 1) * sizeof(double);
+}
+
+int kr_stddev_stream_init(void *state, const double *params)
+{
+    stddev_state *s = state;
+    memset(s, 0, kr_stddev_stream_size(params));
+    s->period = (int)params[0];
+    s->dp = (double)s->period;
+    s->rp = 1.0 / s->dp;
+    s->nbdev = params[1];
+    return KR_OK;
+}
+
+void kr_stddev_stream_next(void *state, const double *in, double *out)
+{
+    stddev_state *s = state;
+    const double x = in[0];
+    const int keep = s->period - 1;
+    if (s->count < keep) {
+        s->ring[s->count++] = x;
+        s->s1 += x;
+        s->s2 += x * x;
+        out[0] = NAN;
+        return;
+    }
+    double mean;
+    const double var = kr__var_step(&s->s1, &s->s2, x, s->ring[s->pos],
+                                    s->dp, s->rp, &mean);
+    out[0] = stddev_out(var, s->nbdev);
+    s->ring[s->pos] = x;
+    if (++s->pos == keep)
+        s->pos = 0;
+}
+
+const kr_ta_info kr_stddev_info = {
+    .name = "stddev",
+    .title = "Standard Deviation",
+    .talib = "STDDEV",
+    .ninputs = 1,
+    .inputs = {KR_TA_CLOSE},
+    .nparams = 2,
+    .params = {{"period", 5, 2, 100000, true},
+               {"nbdev", 1, -3e37, 3e37, false}},
+    .noutputs = 1,
+    .outputs = {"stddev"},
+    .start = kr_stddev_start,
+    .batch = kr_stddev,
+    .stream_size = kr_stddev_stream_size,
+    .stream_init = kr_stddev_stream_init,
+    .stream_next = kr_stddev_stream_next,
+    .formula = "stddev = nbdev * sqrt(sum(close^2, period) / period - "
+               "sma(close, period)^2), 0 when that variance < 1e-14",
+};
