@@ -142,21 +142,31 @@ int kr_linearreg_slope(size_t n, const double *const *in, const double *params,
     kr__win_init(&w, p);
     lr_sums a = {0.0, 0.0, 0.0}, b = {0.0, 0.0, 0.0};
     size_t i = 0;
+    size_t slow_until = 0;
     while (i < n) {
-        /* The fast path: plain rolls while the new values are finite (the
-         * leaving ones are: they are in the clean window). It does what
-         * the general step below would do for these bars. */
+        /* The fast path: the bars up to the next refresh as plain rolls,
+         * which is what the general step below does for them when their
+         * closes are finite (the leaving ones are: they are in the clean
+         * window). That is checked once, after the run: a non-finite close
+         * leaves S non-finite for good, and then the run is undone and
+         * taken bar by bar. */
         const size_t run = (size_t)kr__win_run(&w);
-        if (run) {
+        if (run && i >= slow_until) {
             const size_t start = i, end = n - i < run ? n : i + run;
-            for (; i < end && kr__finite(x[i]); i++) {
+            const lr_sums a0 = a, b0 = b;
+            for (; i < end; i++) {
                 lr_push(&b, x[i]);
                 lr_roll(&a, x[i], x[i - sp], dp);
                 y[i] = lr_slope(&a, dp, sumx, rdiv);
             }
-            kr__win_skip(&w, (int)(i - start));
-            if (i == n)
-                break;
+            if (kr__finite(a.s) && kr__finite(b.s)) {
+                kr__win_skip(&w, (int)(end - start));
+                continue;
+            }
+            a = a0;
+            b = b0;
+            i = start;
+            slow_until = end;
         }
         const double old = i >= sp ? x[i - sp] : 0.0;
         if (lr_update(&w, &a, &b, x[i], old, dp) == KR__WIN_REBUILD) {

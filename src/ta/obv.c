@@ -1,10 +1,10 @@
 /* obv.c -- on-balance volume, equal to TA-Lib's OBV.
  *
  * A running total of volume, added on bars that close above the previous
- * close and subtracted on bars that close below it (Granville). TA-Lib 0.4.0
- * (ta_OBV.c) starts the total at the first bar's volume and compares the
- * first close with itself, so bar 0 gives volume[0] and there is no warm-up;
- * we do the same. Like TA-Lib's, the comparisons are false for a NaN close,
+ * close and subtracted on bars that close below it (J. Granville, New Key
+ * to Stock Market Profits, 1963). TA-Lib 0.4.0 (ta_OBV.c) starts the total
+ * at the first bar's volume and compares the first close with itself, so
+ * bar 0 gives volume[0] and there is no warm-up; we do the same. Like TA-Lib's, the comparisons are false for a NaN close,
  * which then leaves the total unchanged for that bar and the next, while a
  * NaN volume on a bar that moves makes every later total NaN. The stream
  * keeps the previous close and the total.

@@ -1,6 +1,9 @@
 /* stats.h -- small helpers shared by the trend-strength, band, statistics
- * and volume indicators (adx, bbands, stddev, zscore, linearreg_slope, ad,
- * adosc, vwap, sar).
+ * and volume indicators (adx, bbands, stddev, zscore, linearreg_slope, obv,
+ * ad, adosc, vwap, sar): a branch-free select, an exact division by the
+ * period without a divide, TA-Lib's running variance, the bookkeeping of
+ * window sums that refresh themselves, the A/D money flow and Wilder's
+ * directional movement.
  *
  * Everything here is a static inline function, so a helper compiles into the
  * batch loop and into the stream step alike, and both run the very same
@@ -57,19 +60,21 @@ static inline double kr__keep(bool c, double x)
  * only: a divide occupies the one divider (shared with sqrt) for several
  * cycles, and TA-Lib's running variance needs two a bar besides its sqrt.
  *
- * q = s * rp is within two ulps of s / p. The residual s - q*p is computed
- * exactly: q is split (Veltkamp, 2^27 + 1) into a high part of 26 bits and
- * a low part of 27, each times p (at most 20 bits) is exact, s - qh*p is
- * exact by Sterbenz's lemma (qh*p is within 2^-25 of s), and the last
- * difference is exact because both terms lie on the grid of ulp(ql*p) and
- * it is a few ulps of s wide. Then q + e*rp lands within 2^-50 ulp of s / p, which is never a
+ * q = s * rp is within two ulps of s / p. The residual e = s - q*p is
+ * computed exactly: q is split (Veltkamp, 2^27 + 1) into a high part of 26
+ * bits and a low part of 27, each times p (at most 20 bits) is exact,
+ * s - qh*p is exact by Sterbenz's lemma (qh*p is within 2^-25 of s), and
+ * the last difference is exact because both terms lie on the grid of
+ * ulp(ql*p) and it is a few ulps of s wide. Where the target has FMA
+ * (__FMA__, as under KR_NATIVE) one fused multiply-add gives e exactly
+ * instead. Then q + e*rp lands within 2^-50 ulp of s / p, which is never a
  * midpoint between doubles (p*m would need more than 53 bits for a
- * midpoint m) nor nearer to one than ulp / 2p, so it rounds as s / p does.
- * A fused multiply-add, where a compiler contracts one, changes none of
- * this. Magnitudes where the split could overflow or the products could
- * underflow, zero, NaN and infinities take the division (one test of the
- * exponent). Checked against the division on 2e8 random (s, p) pairs over
- * 2^-900 .. 2^900, p up to 100000, with and without FMA contraction. */
+ * midpoint m) nor nearer to one than ulp / 2p, so it rounds as s / p does,
+ * whether or not a compiler fuses that last step. Magnitudes where the
+ * split could overflow or the products could underflow, zero, NaN and
+ * infinities take the division (one test of the exponent). Checked against
+ * the division on 2e8 random (s, p) pairs over 2^-900 .. 2^900, p up to
+ * 100000, each way. */
 static inline double kr__div_period(double s, double p, double rp)
 {
     const double q = s * rp;
@@ -78,6 +83,11 @@ static inline double kr__div_period(double s, double p, double rp)
     const unsigned exp = (unsigned)(bits >> 52) & 0x7ffu; /* biased */
     if (exp - 64u > 2018u - 64u) /* |q| outside [2^-959, 2^995) */
         return s / p;
+#ifdef __FMA__
+    /* A fused multiply-add computes the residual exactly by itself. */
+    const double e = fma(-q, p, s);
+    return fma(e, rp, q);
+#else
     const double c = q * 134217729.0; /* 2^27 + 1 */
     const double qh = c - (c - q);
     const double ql = q - qh;
@@ -85,6 +95,7 @@ static inline double kr__div_period(double s, double p, double rp)
     const double e = (s - hp) - lp;
     const double corr = e * rp;
     return q + corr;
+#endif
 }
 
 /* kr__div_period2 is kr__div_period on two numerators at once, in one
@@ -96,12 +107,10 @@ typedef double kr__v2d __attribute__((vector_size(16)));
 static inline void kr__div_period2(double s1, double s2, double p, double rp,
                                    double *q1, double *q2)
 {
-    const kr__v2d s = {s1, s2}, pv = {p, p}, rv = {rp, rp};
-    const kr__v2d q = s * rv;
-    const double q0 = q[0], q1_ = q[1];
+    const double r1 = s1 * rp, r2 = s2 * rp;
     uint64_t b1, b2;
-    memcpy(&b1, &q0, sizeof b1);
-    memcpy(&b2, &q1_, sizeof b2);
+    memcpy(&b1, &r1, sizeof b1);
+    memcpy(&b2, &r2, sizeof b2);
     const unsigned e1 = (unsigned)(b1 >> 52) & 0x7ffu;
     const unsigned e2 = (unsigned)(b2 >> 52) & 0x7ffu;
     if ((e1 - 64u > 2018u - 64u) | (e2 - 64u > 2018u - 64u)) {
@@ -109,6 +118,14 @@ static inline void kr__div_period2(double s1, double s2, double p, double rp,
         *q2 = kr__div_period(s2, p, rp);
         return;
     }
+#ifdef __FMA__
+    /* Two fused multiply-adds each: no need to pair them in a vector. */
+    const double e1r = fma(-r1, p, s1), e2r = fma(-r2, p, s2);
+    *q1 = fma(e1r, rp, r1);
+    *q2 = fma(e2r, rp, r2);
+#else
+    const kr__v2d s = {s1, s2}, pv = {p, p}, rv = {rp, rp};
+    const kr__v2d q = {r1, r2};
     const kr__v2d split = {134217729.0, 134217729.0};
     const kr__v2d c = q * split;
     const kr__v2d qh = c - (c - q);
@@ -119,12 +136,23 @@ static inline void kr__div_period2(double s1, double s2, double p, double rp,
     const kr__v2d r = q + corr;
     *q1 = r[0];
     *q2 = r[1];
+#endif
 }
 
 /* ------------------------------------------------------------------------
  * Running variance, TA-Lib's way (ta_VAR.c TA_INT_VAR; ta_STDDEV.c
  * TA_INT_stddev_using_precalc_ma computes the same numbers for BBANDS)
  * ------------------------------------------------------------------------ */
+
+/* kr__var_add adds x to the running sums during the warm-up, as TA-Lib
+ * does: the square is a statement of its own, so that no compiler fuses it
+ * into the addition (an FMA rounds once where TA-Lib rounds twice). */
+static inline void kr__var_add(double *s1, double *s2, double x)
+{
+    const double xx = x * x;
+    *s1 += x;
+    *s2 += xx;
+}
 
 /* kr__var_step adds x to the running sums *s1 (of values) and *s2 (of
  * squares) of the period-1 values before it, takes the mean and the mean of

@@ -54,8 +54,7 @@ int kr_stddev(size_t n, const double *const *in, const double *params,
     double s1 = 0.0, s2 = 0.0, mean;
     size_t i = 0;
     for (; i < n && i + 1 < p; i++) {
-        s1 += x[i];
-        s2 += x[i] * x[i];
+        kr__var_add(&s1, &s2, x[i]);
         y[i] = NAN;
     }
     for (; i < n; i++) {
@@ -89,8 +88,7 @@ void kr_stddev_stream_next(void *state, const double *in, double *out)
     const int keep = s->period - 1;
     if (s->count < keep) {
         s->ring[s->count++] = x;
-        s->s1 += x;
-        s->s2 += x * x;
+        kr__var_add(&s->s1, &s->s2, x);
         out[0] = NAN;
         return;
     }

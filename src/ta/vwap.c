@@ -156,16 +156,18 @@ int kr_vwap(size_t n, const double *const *in, const double *params,
     kr__win w;
     kr__win_init(&w, p);
     int nz = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* The fast path, as in linearreg_slope.c: plain rolls while the
-         * new bars are finite. */
+    size_t i = 0, slow_until = 0;
+    while (i < n) {
+        /* The fast path, as in linearreg_slope.c: the bars up to the next
+         * refresh as plain rolls, undone and taken bar by bar if a bar was
+         * not finite (its price*volume then leaves B's sum non-finite). */
         const size_t fast = (size_t)kr__win_run(&w);
-        if (fast) {
+        if (fast && i >= slow_until) {
             const size_t start = i, end = n - i < fast ? n : i + fast;
+            const vw_sums a0 = a, b0 = b;
+            const int nz0 = nz;
             for (; i < end; i++) {
                 const double pv = vw_flow(h[i], l[i], c[i], v[i]);
-                if (!kr__finite(pv))
-                    break;
                 const size_t j = i - sp;
                 const double old_pv = vw_flow(h[j], l[j], c[j], v[j]);
                 vw_push(&b, pv, v[i]);
@@ -173,9 +175,15 @@ int kr_vwap(size_t n, const double *const *in, const double *params,
                 vw_roll(&a, pv, v[i], old_pv, v[j]);
                 y[i] = vwap_roll_value(&w, &a, nz);
             }
-            kr__win_skip(&w, (int)(i - start));
-            if (i == n)
-                break;
+            if (kr__finite(b.pv)) {
+                kr__win_skip(&w, (int)(end - start));
+                continue;
+            }
+            a = a0;
+            b = b0;
+            nz = nz0;
+            i = start;
+            slow_until = end;
         }
         const double pv = vw_flow(h[i], l[i], c[i], v[i]);
         double old_pv = 0.0, old_v = 0.0;
@@ -192,6 +200,7 @@ int kr_vwap(size_t n, const double *const *in, const double *params,
                 vw_push(&a, vw_flow(h[j], l[j], c[j], v[j]), v[j]);
         }
         y[i] = vwap_roll_value(&w, &a, nz);
+        i++;
     }
     return KR_OK;
 }

@@ -7,7 +7,8 @@
  * identical bars (some with zero volume) and single zero-range bars
  * (high == low == close); "gaps" trades near 0.01 with jumps of +-20% and a
  * stretch of tiny volumes, so that variances, ranges and money flows fall
- * under TA-Lib's 1e-8 and 1.0 thresholds.
+ * under TA-Lib's epsilon (1e-14 in this build, 1e-8 in some others) and 1.0
+ * thresholds.
  *
  * The oracle is tests/ta/oracle/talib_oracle.js run by node once per test
  * process: jobs are written to a temporary JSON file as they are added, and
