@@ -8,6 +8,16 @@
  * adosc.c) does exactly that. A NaN high or low is skipped by the same test,
  * as in TA-Lib, while a NaN close or volume on a bar with a range makes
  * every later total NaN. The stream keeps the total.
+ *
+ * The total is TA-Lib's running sum, one addition a bar in its order, which
+ * no batch can shorten without leaving TA-Lib's bits (and a running total
+ * of volumes that crosses zero needs them). The flows are independent of
+ * one another, so the batch computes four at a time in a vector
+ * (kr__ad_flow4; the division above all, which one bar at a time would
+ * take longer than the addition) and adds them to the total one by one.
+ * Reading four columns, it is then limited by memory, and over long series
+ * it writes with non-temporal stores (stats.h): on 10M bars about 1.3 times
+ * Tulip's AD, which reads as much.
  */
 #include <math.h>
 #include <string.h>
@@ -32,10 +42,30 @@ int kr_ad(size_t n, const double *const *in, const double *params,
     const double *h = in[0], *l = in[1], *c = in[2], *v = in[3];
     double *y = out[0];
     double ad = 0.0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    const bool nt = kr__nt_ok(n);
+    for (const size_t head = nt ? kr__nt_from(y, i) : 0; i < head; i++) {
         ad += kr__ad_flow(h[i], l[i], c[i], v[i]);
         y[i] = ad;
     }
+    for (; i + 4 <= n; i += 4) {
+        kr__v4d f, o;
+        kr__ad_flow4(h + i, l + i, c + i, v + i, &f);
+        for (int j = 0; j < 4; j++) {
+            ad += f[j];
+            o[j] = ad;
+        }
+        if (nt)
+            kr__v4_store_nt(y + i, &o);
+        else
+            kr__v4_store(y + i, &o);
+    }
+    for (; i < n; i++) {
+        ad += kr__ad_flow(h[i], l[i], c[i], v[i]);
+        y[i] = ad;
+    }
+    if (nt)
+        kr__nt_fence();
     return KR_OK;
 }
 

@@ -28,8 +28,8 @@ typedef struct donchian_state {
     int period;
     int64_t t; /* bars seen */
     kr__ext hi, lo;
-    /* period suffix entries for hi, period for lo; then rings of period
-     * highs and period lows. */
+    /* period + 1 suffix entries for hi, as many for lo; then rings of
+     * period highs and period lows. */
     kr__ext_ent suf[];
 } donchian_state;
 
@@ -73,10 +73,10 @@ static void donchian_exact(size_t n, const double *high, const double *low,
                            double *const *out, int p, kr__ext_ent *suf)
 {
     double *up = out[0], *mid = out[1], *dn = out[2];
-    kr__ext_ent *sh = suf, *sl = suf + p;
+    kr__ext_ent *sh = suf, *sl = suf + p + 1;
     kr__ext hi, lo;
-    kr__ext_init(&hi, p);
-    kr__ext_init(&lo, p);
+    kr__ext_init(&hi, sh, p);
+    kr__ext_init(&lo, sl, p);
     const int64_t nn = (int64_t)n;
     int64_t t = 0;
     for (; t < nn && t < p - 1; t++) {
@@ -88,7 +88,8 @@ static void donchian_exact(size_t n, const double *high, const double *low,
         const int64_t b = t >= p ? t - p : 0, trail = t - p + 1;
         kr__ext_next(&hi, sh, high + b, high[t], high[trail], t, true, false);
         kr__ext_next(&lo, sl, low + b, low[t], low[trail], t, false, false);
-        donchian_value(hi.val, lo.val, &up[t], &mid[t], &dn[t]);
+        donchian_value(kr__ext_val(&hi), kr__ext_val(&lo), &up[t], &mid[t],
+                       &dn[t]);
     }
 }
 
@@ -98,7 +99,7 @@ int kr_donchian(size_t n, const double *const *in, const double *params,
     const int p = (int)params[0];
     if (n == 0)
         return KR_OK;
-    const size_t size = 2 * (size_t)p * sizeof(kr__ext_ent);
+    const size_t size = 2 * ((size_t)p + 1) * sizeof(kr__ext_ent);
     kr__ext_ent *suf = kr_alloc_aligned(size);
     if (!suf)
         return KR_ENOMEM;
@@ -112,17 +113,17 @@ int kr_donchian(size_t n, const double *const *in, const double *params,
 size_t kr_donchian_stream_size(const double *params)
 {
     const size_t p = (size_t)params[0];
-    return sizeof(donchian_state) + 2 * p * sizeof(kr__ext_ent) +
+    return sizeof(donchian_state) + 2 * (p + 1) * sizeof(kr__ext_ent) +
            2 * p * sizeof(double);
 }
 
 int kr_donchian_stream_init(void *state, const double *params)
 {
     donchian_state *s = state;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, kr_donchian_stream_size(params));
     s->period = (int)params[0];
-    kr__ext_init(&s->hi, s->period);
-    kr__ext_init(&s->lo, s->period);
+    kr__ext_init(&s->hi, s->suf, s->period);
+    kr__ext_init(&s->lo, s->suf + s->period + 1, s->period);
     return KR_OK;
 }
 
@@ -130,8 +131,8 @@ void kr_donchian_stream_next(void *state, const double *in, double *out)
 {
     donchian_state *s = state;
     const int p = s->period;
-    kr__ext_ent *sh = s->suf, *sl = s->suf + p;
-    double *rh = (double *)(s->suf + 2 * p), *rl = rh + p;
+    kr__ext_ent *sh = s->suf, *sl = s->suf + p + 1;
+    double *rh = (double *)(s->suf + 2 * p + 2), *rl = rh + p;
     const double high = in[0], low = in[1];
     const int32_t pos = s->hi.pos;
     const int64_t t = s->t++;
@@ -144,7 +145,8 @@ void kr_donchian_stream_next(void *state, const double *in, double *out)
     if (t < p - 1)
         out[0] = out[1] = out[2] = NAN;
     else
-        donchian_value(s->hi.val, s->lo.val, &out[0], &out[1], &out[2]);
+        donchian_value(kr__ext_val(&s->hi), kr__ext_val(&s->lo), &out[0],
+                       &out[1], &out[2]);
 }
 
 const kr_ta_info kr_donchian_info = {

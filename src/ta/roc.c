@@ -2,19 +2,19 @@
  *
  * ((x / x[-period]) - 1) * 100 in TA-Lib's order, the first at bar
  * `period`, and 0 where x[-period] is exactly zero (TA-Lib's guard; NaN
- * passes it and gives NaN). The batch is one division per bar over two
- * offsets of the column, two bars per SSE2 instruction (DIVPD costs what
- * DIVSD does), the guard a mask; IEEE arithmetic per lane gives the scalar
- * step's bits. The stream keeps the last `period` values in a ring.
+ * passes it and gives NaN). The guard is a select on the bits rather than
+ * a branch, so the batch is one loop over two offsets of the column that
+ * the compiler vectorises, DIVPD as wide as the target has; IEEE
+ * arithmetic per lane gives the scalar step's bits. Over long columns the
+ * batch writes with non-temporal stores (window.h's kr__vd_stream), which
+ * spares the memory the read of every output line. The stream keeps the
+ * last `period` values in a ring.
  */
 #include <math.h>
 #include <string.h>
 
 #include "kairos/ta.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "window.h"
 
 typedef struct roc_state {
     int period;
@@ -29,7 +29,8 @@ static inline double roc_step(double x, double old)
 {
     const double r = x / old;
     const double c = r - 1.0;
-    return old != 0.0 ? c * 100.0 : 0.0;
+    const double y = c * 100.0;
+    return kr__seld(old != 0.0, y, 0.0);
 }
 
 int kr_roc(size_t n, const double *const *in, const double *params,
@@ -41,14 +42,20 @@ int kr_roc(size_t n, const double *const *in, const double *params,
     size_t i = 0;
     for (; i < n && i < p; i++)
         y[i] = NAN;
-#if defined(__SSE2__)
-    const __m128d one = _mm_set1_pd(1.0), hundred = _mm_set1_pd(100.0);
-    const __m128d zero = _mm_setzero_pd();
-    for (; i + 2 <= n; i += 2) {
-        const __m128d old = _mm_loadu_pd(x + i - p);
-        const __m128d r = _mm_div_pd(_mm_loadu_pd(x + i), old);
-        const __m128d c = _mm_mul_pd(_mm_sub_pd(r, one), hundred);
-        _mm_storeu_pd(y + i, _mm_and_pd(c, _mm_cmpneq_pd(old, zero)));
+#ifdef KR__VN
+    if (kr__nt_wanted(n)) {
+        const kr__vd one = kr__vd_splat(1.0), hundred = kr__vd_splat(100.0);
+        const kr__vd zero = kr__vd_splat(0.0);
+        for (; i < n && !kr__nt_aligned(y + i); i++)
+            y[i] = roc_step(x[i], x[i - p]);
+        for (; i + KR__VN <= n; i += KR__VN) {
+            const kr__vd old = kr__vd_load(x + i - p);
+            const kr__vd r = kr__vd_load(x + i) / old;
+            const kr__vd c = r - one;
+            const kr__vd v = c * hundred;
+            kr__vd_stream(y + i, kr__vd_sel(old != zero, v, zero));
+        }
+        kr__nt_done();
     }
 #endif
     for (; i < n; i++)

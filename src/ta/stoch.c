@@ -17,9 +17,12 @@
  * first runs the blocks alone (kr__vh: a MAXSD and a MINSD per bar, read
  * straight from the columns), which give the same extremes wherever highs
  * and lows hold no NaN and no zero, and falls back to kr__ext over the
- * whole call where they do. Everything after the extremes is one step
- * (stoch_tail) for batch and stream; the batch keeps the state in locals
- * and its buffers in one allocation per call.
+ * whole call where they do. It goes a chunk of bars at a time: the
+ * extremes of every bar, then every fast %K in one loop the compiler
+ * vectorises (its two divisions several bars per instruction), then the
+ * SMAs bar by bar. The arithmetic is TA-Lib's, in its order, in batch and
+ * stream alike (stoch_tail and window.h's steps); the batch keeps the
+ * state in locals and its buffers in one allocation per call.
  */
 #include <math.h>
 #include <string.h>
@@ -36,8 +39,9 @@ typedef struct stoch_core {
 
 typedef struct stoch_state {
     stoch_core c;
-    /* fastk suffix entries for hi, fastk for lo; then rings of fastk highs
-     * and fastk lows, then slowk - 1 and slowd - 1 doubles for the SMAs. */
+    /* fastk + 1 suffix entries for hi, as many for lo; then rings of fastk
+     * highs and fastk lows, then slowk - 1 and slowd - 1 doubles for the
+     * SMAs. */
     kr__ext_ent suf[];
 } stoch_state;
 
@@ -46,26 +50,25 @@ int kr_stoch_start(const double *params)
     return (int)params[0] - 1 + (int)params[1] - 1 + (int)params[2] - 1;
 }
 
-static void stoch_core_init(stoch_core *c, const double *params)
+static void stoch_core_init(stoch_core *c, kr__ext_ent *suf,
+                            const double *params)
 {
     c->fastk = (int)params[0];
     c->slowk = (int)params[1];
     c->slowd = (int)params[2];
     c->t = 0;
-    kr__ext_init(&c->hi, c->fastk);
-    kr__ext_init(&c->lo, c->fastk);
+    kr__ext_init(&c->hi, suf, c->fastk);
+    kr__ext_init(&c->lo, suf + c->fastk + 1, c->fastk);
     kr__sma_init(&c->k, c->slowk);
     kr__sma_init(&c->d, c->slowd);
 }
 
-/* Bar c->t from fast %K on, given the window's extremes: the two outputs,
- * NaN before the first. */
-KR__STEP void stoch_tail(stoch_core *c, double *rk, double *rd,
-                         double highest, double lowest, double close,
+/* Bar c->t from fast %K on, given that %K: the two outputs, NaN before
+ * the first. */
+KR__STEP void stoch_tail(stoch_core *c, double *rk, double *rd, double fk,
                          double *ok, double *od)
 {
     const int64_t t = c->t;
-    const double fk = kr__stoch_k(close, highest, lowest);
     const double sk = kr__sma_next(&c->k, rk, fk);
     const int64_t kstart = c->fastk - 1 + c->slowk - 1;
     double d = NAN;
@@ -79,32 +82,55 @@ KR__STEP void stoch_tail(stoch_core *c, double *rk, double *rd,
     }
 }
 
-/* The batch on clean columns; false, with the outputs half written, at the
- * first NaN or zero high or low. */
+#define STOCH_CHUNK 256
+
+/* The batch on clean columns, a chunk of bars at a time: the extremes of
+ * every bar of the chunk (kr__vh), then every fast %K (one loop the
+ * compiler vectorises, its divisions several bars per instruction), then
+ * the two SMAs bar by bar. Returns false, with the outputs half written,
+ * at a chunk holding a NaN or zero high or low. */
 static bool stoch_fast(size_t n, const double *const *in, double *ok,
                        double *od, const double *params, double *suf,
                        double *rk, double *rd)
 {
     const double *high = in[0], *low = in[1], *close = in[2];
     stoch_core c;
-    stoch_core_init(&c, params);
+    c.fastk = (int)params[0];
+    c.slowk = (int)params[1];
+    c.slowd = (int)params[2];
+    c.t = 0;
+    kr__sma_init(&c.k, c.slowk);
+    kr__sma_init(&c.d, c.slowd);
     const int w = c.fastk;
     kr__vh hi, lo;
     kr__vh_init(&hi, w);
     kr__vh_init(&lo, w);
+    double hh[STOCH_CHUNK], ll[STOCH_CHUNK], fk[STOCH_CHUNK];
     const int64_t nn = (int64_t)n;
-    for (; c.t < nn; c.t++) {
-        const int64_t t = c.t;
-        const double h = high[t], l = low[t];
-        if (kr__unclean(h) || kr__unclean(l))
+    for (int64_t t0 = 0; t0 < nn; t0 += STOCH_CHUNK) {
+        const int cnt = nn - t0 < STOCH_CHUNK ? (int)(nn - t0) : STOCH_CHUNK;
+        bool bad = false;
+        for (int j = 0; j < cnt; j++) {
+            const int64_t t = t0 + j;
+            const double h = high[t], l = low[t];
+            bad |= kr__unclean(h);
+            bad |= kr__unclean(l);
+            const int64_t b = t >= w ? t - w : 0;
+            hh[j] = kr__vh_next(&hi, suf, high + b, h, t, true);
+            ll[j] = kr__vh_next(&lo, suf + w, low + b, l, t, false);
+        }
+        if (bad)
             return false;
-        const int64_t b = t >= w ? t - w : 0;
-        const double hh = kr__vh_next(&hi, suf, high + b, h, t, true);
-        const double ll = kr__vh_next(&lo, suf + w, low + b, l, t, false);
-        if (t < w - 1)
-            ok[t] = od[t] = NAN;
-        else
-            stoch_tail(&c, rk, rd, hh, ll, close[t], &ok[t], &od[t]);
+        const double *cl = close + t0;
+        for (int j = 0; j < cnt; j++)
+            fk[j] = kr__stoch_k(cl[j], hh[j], ll[j]);
+        for (int j = 0; j < cnt; j++, c.t++) {
+            const int64_t t = c.t;
+            if (t < w - 1)
+                ok[t] = od[t] = NAN;
+            else
+                stoch_tail(&c, rk, rd, fk[j], &ok[t], &od[t]);
+        }
     }
     return true;
 }
@@ -115,9 +141,9 @@ static void stoch_exact(size_t n, const double *const *in, double *ok,
 {
     const double *high = in[0], *low = in[1], *close = in[2];
     stoch_core c;
-    stoch_core_init(&c, params);
+    stoch_core_init(&c, suf, params);
     const int w = c.fastk;
-    kr__ext_ent *sh = suf, *sl = suf + w;
+    kr__ext_ent *sh = suf, *sl = suf + w + 1;
     const int64_t nn = (int64_t)n;
     for (; c.t < nn && c.t < w - 1; c.t++) {
         const int64_t t = c.t;
@@ -130,7 +156,10 @@ static void stoch_exact(size_t n, const double *const *in, double *ok,
         kr__ext_next(&c.hi, sh, high + b, high[t], high[trail], t, true,
                      false);
         kr__ext_next(&c.lo, sl, low + b, low[t], low[trail], t, false, false);
-        stoch_tail(&c, rk, rd, c.hi.val, c.lo.val, close[t], &ok[t], &od[t]);
+        stoch_tail(&c, rk, rd,
+                   kr__stoch_k(close[t], kr__ext_val(&c.hi),
+                               kr__ext_val(&c.lo)),
+                   &ok[t], &od[t]);
     }
 }
 
@@ -142,12 +171,13 @@ int kr_stoch(size_t n, const double *const *in, const double *params,
     const size_t w = (size_t)params[0];
     const size_t nsma = (size_t)params[1] - 1 + (size_t)params[2] - 1;
     const size_t size =
-        2 * w * sizeof(kr__ext_ent) + (nsma + 1) * sizeof(double);
+        2 * (w + 1) * sizeof(kr__ext_ent) + (nsma + 1) * sizeof(double);
     kr__ext_ent *suf = kr_alloc_aligned(size);
     if (!suf)
         return KR_ENOMEM;
     memset(suf, 0, size);
-    double *rk = (double *)(suf + 2 * w), *rd = rk + ((size_t)params[1] - 1);
+    double *rk = (double *)(suf + 2 * w + 2);
+    double *rd = rk + ((size_t)params[1] - 1);
     if (!stoch_fast(n, in, out[0], out[1], params, (double *)suf, rk, rd))
         stoch_exact(n, in, out[0], out[1], params, suf, rk, rd);
     kr_free_aligned(suf);
@@ -158,15 +188,15 @@ size_t kr_stoch_stream_size(const double *params)
 {
     const size_t w = (size_t)params[0];
     const size_t nsma = (size_t)params[1] - 1 + (size_t)params[2] - 1;
-    return sizeof(stoch_state) + 2 * w * sizeof(kr__ext_ent) +
+    return sizeof(stoch_state) + 2 * (w + 1) * sizeof(kr__ext_ent) +
            2 * w * sizeof(double) + nsma * sizeof(double);
 }
 
 int kr_stoch_stream_init(void *state, const double *params)
 {
     stoch_state *s = state;
-    memset(s, 0, sizeof *s);
-    stoch_core_init(&s->c, params);
+    memset(s, 0, kr_stoch_stream_size(params));
+    stoch_core_init(&s->c, s->suf, params);
     return KR_OK;
 }
 
@@ -175,8 +205,8 @@ void kr_stoch_stream_next(void *state, const double *in, double *out)
     stoch_state *s = state;
     stoch_core *c = &s->c;
     const int w = c->fastk;
-    kr__ext_ent *sh = s->suf, *sl = s->suf + w;
-    double *rh = (double *)(s->suf + 2 * w), *rl = rh + w;
+    kr__ext_ent *sh = s->suf, *sl = s->suf + w + 1;
+    double *rh = (double *)(s->suf + 2 * w + 2), *rl = rh + w;
     double *rk = rl + w, *rd = rk + (c->slowk - 1);
     const double high = in[0], low = in[1];
     const int32_t pos = c->hi.pos;
@@ -190,8 +220,10 @@ void kr_stoch_stream_next(void *state, const double *in, double *out)
     if (t < w - 1)
         out[0] = out[1] = NAN;
     else
-        stoch_tail(c, rk, rd, c->hi.val, c->lo.val, in[2], &out[0],
-                   &out[1]);
+        stoch_tail(c, rk, rd,
+                   kr__stoch_k(in[2], kr__ext_val(&c->hi),
+                               kr__ext_val(&c->lo)),
+                   &out[0], &out[1]);
     c->t++;
 }
 

@@ -38,7 +38,7 @@ typedef struct stochrsi_core {
 } stochrsi_core;
 
 typedef struct stochrsi_bufs {
-    kr__ext_ent *hi, *lo; /* fastk suffix entries each */
+    kr__ext_ent *hi, *lo; /* fastk + 1 suffix entries each */
     double *ring;         /* the last fastk RSI values */
     double *d;            /* fastd - 1 */
 } stochrsi_bufs;
@@ -56,7 +56,7 @@ int kr_stochrsi_start(const double *params)
 static size_t stochrsi_bufs_size(const double *params)
 {
     const size_t fk = (size_t)params[1], fd = (size_t)params[2];
-    return 2 * fk * sizeof(kr__ext_ent) + fk * sizeof(double) +
+    return 2 * (fk + 1) * sizeof(kr__ext_ent) + fk * sizeof(double) +
            (fd - 1) * sizeof(double);
 }
 
@@ -64,21 +64,22 @@ static stochrsi_bufs stochrsi_bufs_at(kr__ext_ent *base, int fastk)
 {
     stochrsi_bufs r;
     r.hi = base;
-    r.lo = base + fastk;
-    r.ring = (double *)(base + 2 * fastk);
+    r.lo = base + fastk + 1;
+    r.ring = (double *)(base + 2 * fastk + 2);
     r.d = r.ring + fastk;
     return r;
 }
 
-static void stochrsi_core_init(stochrsi_core *c, const double *params)
+static void stochrsi_core_init(stochrsi_core *c, const stochrsi_bufs *r,
+                               const double *params)
 {
     c->period = (int)params[0];
     c->fastk = (int)params[1];
     c->fastd = (int)params[2];
     c->t = 0;
     kr__rsi_init(&c->rsi, c->period);
-    kr__ext_init(&c->hi, c->fastk);
-    kr__ext_init(&c->lo, c->fastk);
+    kr__ext_init(&c->hi, r->hi, c->fastk);
+    kr__ext_init(&c->lo, r->lo, c->fastk);
     kr__sma_init(&c->d, c->fastd);
 }
 
@@ -110,7 +111,8 @@ KR__STEP void stochrsi_step(stochrsi_core *c, const stochrsi_bufs *r,
     kr__ext_next(&c->lo, r->lo, r->ring, v, trail, j, false, false);
     r->ring[pos] = v;
     if (j >= w - 1)
-        stochrsi_tail(c, r, j, v, c->hi.val, c->lo.val, ok, od);
+        stochrsi_tail(c, r, j, v, kr__ext_val(&c->hi), kr__ext_val(&c->lo),
+                      ok, od);
 }
 
 /* The batch while the RSI is not NaN; false, with the outputs half
@@ -119,7 +121,7 @@ static bool stochrsi_fast(size_t n, const double *x, double *ok, double *od,
                           const double *params, const stochrsi_bufs *r)
 {
     stochrsi_core c;
-    stochrsi_core_init(&c, params);
+    stochrsi_core_init(&c, r, params);
     const int w = c.fastk;
     kr__vh hi, lo;
     kr__vh_init(&hi, w);
@@ -157,7 +159,7 @@ int kr_stochrsi(size_t n, const double *const *in, const double *params,
     const stochrsi_bufs r = stochrsi_bufs_at(buf, (int)params[1]);
     if (!stochrsi_fast(n, in[0], out[0], out[1], params, &r)) {
         stochrsi_core c;
-        stochrsi_core_init(&c, params);
+        stochrsi_core_init(&c, &r, params);
         for (size_t i = 0; i < n; i++)
             stochrsi_step(&c, &r, in[0][i], &out[0][i], &out[1][i]);
     }
@@ -173,8 +175,9 @@ size_t kr_stochrsi_stream_size(const double *params)
 int kr_stochrsi_stream_init(void *state, const double *params)
 {
     stochrsi_state *s = state;
-    memset(s, 0, sizeof *s);
-    stochrsi_core_init(&s->c, params);
+    memset(s, 0, kr_stochrsi_stream_size(params));
+    const stochrsi_bufs r = stochrsi_bufs_at(s->suf, (int)params[1]);
+    stochrsi_core_init(&s->c, &r, params);
     return KR_OK;
 }
 

@@ -7,13 +7,16 @@
  * high - low. ma.h's kr__true_range is the one definition, shared with ATR,
  * NATR and Keltner; its comparisons are TA-Lib's, so a NaN previous close
  * alone yields high - low as it does there. The batch is a branch-free loop
- * the compiler vectorises (max of three); the stream keeps the last close.
+ * the compiler vectorises (max of three); over long columns it writes
+ * with non-temporal stores (window.h's kr__vd_stream, the same operations
+ * per lane), sparing the memory the read of every output line. The stream
+ * keeps the last close.
  */
 #include <math.h>
 #include <string.h>
 
 #include "kairos/ta.h"
-#include "ma.h"
+#include "window.h"
 
 typedef struct trange_state {
     int started;
@@ -35,7 +38,26 @@ int kr_trange(size_t n, const double *const *in, const double *params,
     if (n == 0)
         return KR_OK;
     y[0] = NAN;
-    for (size_t i = 1; i < n; i++)
+    size_t i = 1;
+#ifdef KR__VN
+    if (kr__nt_wanted(n)) {
+        for (; i < n && !kr__nt_aligned(y + i); i++)
+            y[i] = kr__true_range(h[i], l[i], c[i - 1]);
+        for (; i + KR__VN <= n; i += KR__VN) {
+            /* kr__true_range, a lane per bar. */
+            const kr__vd hi = kr__vd_load(h + i), lo = kr__vd_load(l + i);
+            const kr__vd pc = kr__vd_load(c + i - 1);
+            kr__vd g = hi - lo;
+            const kr__vd a = kr__vd_abs(pc - hi);
+            const kr__vd b = kr__vd_abs(pc - lo);
+            g = kr__vd_max(a, g);
+            g = kr__vd_max(b, g);
+            kr__vd_stream(y + i, g);
+        }
+        kr__nt_done();
+    }
+#endif
+    for (; i < n; i++)
         y[i] = kr__true_range(h[i], l[i], c[i - 1]);
     return KR_OK;
 }

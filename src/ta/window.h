@@ -1,6 +1,8 @@
 /* window.h -- rolling-window building blocks shared by the oscillators and
  * channels: TA-Lib's rolling highest/lowest, the running SMA that TA_MA
- * computes, Wilder's RSI step and the stochastic's %K.
+ * computes, Wilder's RSI step and the stochastic's %K; and the
+ * non-temporal stores with which the elementwise indicators write long
+ * outputs.
  *
  * TA-Lib finds the highest high of a window by remembering where the last
  * one was and rescanning the window when it falls out: O(period) per
@@ -11,20 +13,27 @@
  * Pattern Recognition Letters 13(7), 1992; J. Gil and M. Werman, IEEE PAMI
  * 15(5), 1993): the window [t - w + 1, t] is a suffix of the previous block
  * of w bars, whose suffix extremes are computed once per block, plus a
- * prefix of the current one, kept as bars arrive. Every bar costs a few
- * compares and selects with no data-dependent branch but the rescan, and
- * each block one backward pass, so O(1) amortised. NaN matters most:
- * TA-Lib's comparisons skip a NaN, except when a rescan starts on one, and
- * then the extreme is NaN until the next rescan; the blocks skip NaN too and
- * the rescan looks at the window's first bar itself.
+ * prefix of the current one, kept as bars arrive. Every bar computes both
+ * what a rescan would find and what an update would keep and selects one:
+ * a few SSE2 compares and blends on [value, bar] pairs, no branch but the
+ * one that starts a block, and each block one backward pass, so O(1)
+ * amortised (a stream bar of WILLR or DONCHIAN, both extremes, costs about
+ * 9 ns where the branchy version with its indices in integer registers
+ * cost 21). NaN matters most: TA-Lib's comparisons skip a NaN, except when
+ * a rescan starts on one, and then the extreme is NaN until the next
+ * rescan; the blocks skip NaN too and the rescan looks at the window's
+ * first bar itself.
  *
  * Batch and stream of an indicator run the same step functions below, so
  * they give the same bits; the state records hold no pointers (their
  * buffers are passed in), which lets a batch keep the record in a local
  * variable the compiler turns into registers, and read the blocks straight
  * from its input column where a stream keeps a ring of the last w values.
- * Expressions whose rounding matters are split into statements so that no
- * compiler fuses them into an FMA on one side only (see ma.h).
+ * Where a column is clean the batches skip this bookkeeping for plain
+ * blocks of values (kr__vh, or aroon.c's own), which give the same numbers.
+ * Expressions whose rounding matters are split into statements, and where
+ * that is not enough under GCC passed through kr__keep, so that no compiler
+ * fuses them into an FMA on one side only (see ma.h and kr__keep).
  */
 #ifndef KR_TA_WINDOW_H
 #define KR_TA_WINDOW_H
@@ -37,7 +46,7 @@
 #include "ma.h"
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 /* The steps below must be inlined into the batch loops, where their flags
@@ -64,6 +73,25 @@ KR__STEP double kr__pick(double a, double b, bool is_max)
 #endif
 }
 
+/* kr__keep returns x as it is, through a register the compiler cannot see
+ * into, so that the operation that made x is never fused with the one that
+ * uses it, nor paired with a twin into one vector instruction. Splitting
+ * an expression into statements is not enough under GCC: its SLP
+ * vectoriser paired Wilder's gain and loss steps into one FMADDSUB even
+ * under -ffp-contract=off (GCC 12, -march=native), which changed RSI's and
+ * STOCHRSI's stream bits and not their batch's; and the pair's one DIVPD
+ * made STOCHRSI's stream 2.5 times slower than two DIVSD. */
+KR__STEP double kr__keep(double x)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) &&        \
+    defined(__SSE2__)
+    __asm__("" : "+x"(x));
+#elif defined(__GNUC__) && defined(__aarch64__)
+    __asm__("" : "+w"(x));
+#endif
+    return x;
+}
+
 /* Selects, c ? a : b, for conditions the branch predictor cannot guess.
  * For integers the compilers emit CMOV; for doubles they often jump
  * instead, so kr__seld spells the select as a mask on the bits. */
@@ -85,57 +113,263 @@ KR__STEP double kr__seld(bool c, double a, double b)
 }
 
 /* ------------------------------------------------------------------------
+ * Writing long outputs
+ *
+ * A batch over more bars than the caches hold writes every output line
+ * once and does not read it again; ordinary stores first read each line
+ * from memory to own it, which for a one-input indicator such as MOM is a
+ * third of the traffic. Non-temporal stores (MOVNTPD) send whole lines
+ * straight to memory without that read, but also out of the caches, so
+ * outputs that the last-level cache could keep for whoever reads them next
+ * are written the ordinary way: below KR__NT_MIN_BARS bars, 16 MiB a
+ * column (half of the benchmark machine's 32 MiB L3). The elementwise
+ * indicators compute a vector of bars at a time (kr__vd: GCC's and clang's
+ * vector extension, as wide as an AVX register where there is one, an SSE2
+ * one otherwise; IEEE operations per lane, so the bits of the scalar step)
+ * and store it with kr__vd_stream; kr__nt_done orders those stores before
+ * the batch returns. On MOM, ROC and TRANGE over 10M bars this is 1.2 to
+ * 1.3 times faster. Computing a chunk into a buffer and copying it out
+ * with non-temporal stores gained only half as much: the loads of one
+ * phase and the stores of the other do not overlap.
+ * ------------------------------------------------------------------------ */
+
+#define KR__NT_MIN_BARS ((size_t)1 << 21)
+
+#if defined(__AVX__)
+#define KR__VN 4
+#elif defined(__SSE2__)
+#define KR__VN 2
+#endif
+
+#ifdef KR__VN
+typedef double kr__vd __attribute__((vector_size(KR__VN * 8)));
+typedef int64_t kr__vi __attribute__((vector_size(KR__VN * 8)));
+
+/* Whether a batch over n bars writes its outputs with kr__vd_stream. */
+static inline bool kr__nt_wanted(size_t n) { return n >= KR__NT_MIN_BARS; }
+
+/* Whether p is aligned for kr__vd_stream. */
+static inline bool kr__nt_aligned(const double *p)
+{
+    return ((uintptr_t)p & (KR__VN * 8 - 1)) == 0;
+}
+
+KR__STEP kr__vd kr__vd_load(const double *p)
+{
+    kr__vd v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+KR__STEP kr__vd kr__vd_splat(double x)
+{
+    kr__vd v;
+    for (int k = 0; k < KR__VN; k++)
+        v[k] = x;
+    return v;
+}
+
+/* m ? a : b per lane, m from a comparison (all ones or all zeros). */
+KR__STEP kr__vd kr__vd_sel(kr__vi m, kr__vd a, kr__vd b)
+{
+    return (kr__vd)(((kr__vi)a & m) | ((kr__vi)b & ~m));
+}
+
+KR__STEP kr__vd kr__vd_abs(kr__vd v)
+{
+    kr__vi m;
+    for (int k = 0; k < KR__VN; k++)
+        m[k] = INT64_MAX;
+    return (kr__vd)((kr__vi)v & m);
+}
+
+/* The greater of a and b per lane, b on a tie or NaN: MAXPD, and
+ * kr__pick's rule. */
+KR__STEP kr__vd kr__vd_max(kr__vd a, kr__vd b)
+{
+    return kr__vd_sel(a > b, a, b);
+}
+
+/* kr__vd_stream stores v at p (kr__nt_aligned) with a non-temporal
+ * store. */
+KR__STEP void kr__vd_stream(double *p, kr__vd v)
+{
+#if KR__VN == 4
+    _mm256_stream_pd(p, v);
+#else
+    _mm_stream_pd(p, v);
+#endif
+}
+
+/* kr__nt_done makes a batch's non-temporal stores visible in order with
+ * the caller's later ones. */
+static inline void kr__nt_done(void) { _mm_sfence(); }
+#else
+static inline bool kr__nt_wanted(size_t n)
+{
+    (void)n;
+    return false;
+}
+#endif
+
+/* ------------------------------------------------------------------------
  * TA-Lib's rolling extreme, exactly
  * ------------------------------------------------------------------------ */
 
-typedef struct kr__ext_ent {
-    double v;
-    int64_t i; /* bar index; -1 for none */
-} kr__ext_ent;
+/* The bookkeeping works on pairs [value, bar], the bar a double (exact up
+ * to 2^53) so that one SSE2 register holds a pair and one select moves
+ * both: a comparison of the values gives a mask for both lanes, and the
+ * whole step is compares, masks and blends, with no branch and no trip
+ * through the integer registers. "None" (no bar yet, or none but NaN) is
+ * the value NaN: every comparison with it is false, so it is written as
+ * "not (the other beats x)", true on NaN. Elsewhere (no SSE2) a pair is a
+ * struct and the same functions are scalar. */
+#if defined(__SSE2__)
+typedef __m128d kr__pair; /* [value, bar] */
+typedef __m128d kr__mask; /* all ones or all zeros, in both lanes */
 
-typedef struct kr__ext {
-    double val;  /* the extreme as TA-Lib holds it */
-    int64_t idx; /* the bar TA-Lib holds it from; -1 before the first */
-    double pv;   /* best of the current block so far ... */
-    int64_t pi;  /* ... and its bar; -1 while none */
-    int32_t w;   /* window length, also the block length */
-    int32_t pos; /* slot of the next bar: its index mod w */
-} kr__ext;
+KR__STEP kr__pair kr__pair_make(double v, double i) { return _mm_set_pd(i, v); }
+KR__STEP kr__pair kr__pair_load(const double *p) { return _mm_loadu_pd(p); }
+KR__STEP void kr__pair_store(double *p, kr__pair a) { _mm_storeu_pd(p, a); }
 
-static inline void kr__ext_init(kr__ext *e, int w)
+/* m ? a : b */
+KR__STEP kr__pair kr__pair_sel(kr__mask m, kr__pair a, kr__pair b)
 {
-    e->val = 0.0;
-    e->idx = -1;
-    e->pv = 0.0;
-    e->pi = -1;
-    e->w = w;
-    e->pos = 0;
+#if defined(__SSE4_1__)
+    return _mm_blendv_pd(b, a, m);
+#else
+    return _mm_or_pd(_mm_and_pd(m, a), _mm_andnot_pd(m, b));
+#endif
 }
 
-/* Whether a's value beats b's: strictly, or also on a tie. */
-KR__STEP bool kr__ext_beats(double a, double b, bool is_max, bool tie)
+/* The lane-0 result of a comparison, in both lanes. */
+KR__STEP kr__mask kr__mask_lo(__m128d c) { return _mm_unpacklo_pd(c, c); }
+
+/* Whether a's value beats b's (is_max: greater; tie: or equal); false
+ * when either is NaN. */
+KR__STEP kr__mask kr__pair_beats(kr__pair a, kr__pair b, bool is_max,
+                                 bool tie)
+{
+    __m128d c;
+    if (is_max)
+        c = tie ? _mm_cmpge_pd(a, b) : _mm_cmpgt_pd(a, b);
+    else
+        c = tie ? _mm_cmple_pd(a, b) : _mm_cmplt_pd(a, b);
+    return kr__mask_lo(c);
+}
+
+/* Whether x, not NaN, replaces c: x's value beats c's (tie: or equals
+ * it), or c is none. */
+KR__STEP kr__mask kr__pair_takes(kr__pair x, kr__pair c, bool is_max,
+                                 bool tie)
+{
+    __m128d n; /* not (c beats x, on a tie when x does not take it) */
+    if (is_max)
+        n = tie ? _mm_cmpngt_pd(c, x) : _mm_cmpnge_pd(c, x);
+    else
+        n = tie ? _mm_cmpnlt_pd(c, x) : _mm_cmpnle_pd(c, x);
+    return kr__mask_lo(_mm_and_pd(n, _mm_cmpord_pd(x, x)));
+}
+
+KR__STEP kr__mask kr__pair_nan(kr__pair a)
+{
+    return kr__mask_lo(_mm_cmpunord_pd(a, a));
+}
+
+/* Whether a's bar is before b's. */
+KR__STEP kr__mask kr__pair_before(kr__pair a, kr__pair b)
+{
+    const __m128d c = _mm_cmplt_pd(a, b);
+    return _mm_unpackhi_pd(c, c);
+}
+#else
+typedef struct kr__pair {
+    double v, i;
+} kr__pair;
+typedef bool kr__mask;
+
+KR__STEP kr__pair kr__pair_make(double v, double i)
+{
+    kr__pair p = {v, i};
+    return p;
+}
+KR__STEP kr__pair kr__pair_load(const double *p)
+{
+    return kr__pair_make(p[0], p[1]);
+}
+KR__STEP void kr__pair_store(double *p, kr__pair a)
+{
+    p[0] = a.v;
+    p[1] = a.i;
+}
+KR__STEP kr__pair kr__pair_sel(kr__mask m, kr__pair a, kr__pair b)
+{
+    return m ? a : b;
+}
+KR__STEP kr__mask kr__pair_beats(kr__pair a, kr__pair b, bool is_max,
+                                 bool tie)
 {
     if (is_max)
-        return tie ? a >= b : a > b;
-    return tie ? a <= b : a < b;
+        return tie ? a.v >= b.v : a.v > b.v;
+    return tie ? a.v <= b.v : a.v < b.v;
+}
+KR__STEP kr__mask kr__pair_takes(kr__pair x, kr__pair c, bool is_max,
+                                 bool tie)
+{
+    return (x.v == x.v) & !kr__pair_beats(c, x, is_max, !tie);
+}
+KR__STEP kr__mask kr__pair_nan(kr__pair a) { return a.v != a.v; }
+KR__STEP kr__mask kr__pair_before(kr__pair a, kr__pair b)
+{
+    return a.i < b.i;
+}
+#endif
+
+/* One entry of a block's suffix extremes: a pair. */
+typedef struct kr__ext_ent {
+    double v; /* NaN: none */
+    double i; /* its bar */
+} kr__ext_ent;
+
+/* The state of one rolling extreme: pairs [value, bar]. */
+typedef struct kr__ext {
+    double held[2]; /* the extreme TA-Lib holds and its bar; bar -1 before
+                       the first */
+    double pre[2];  /* best of the current block so far; NaN while none */
+    int32_t w;      /* window length, also the block length */
+    int32_t pos;    /* slot of the next bar: its index mod w */
+} kr__ext;
+
+/* kr__ext_init readies e for windows of w bars and `suf`, its w + 1
+ * suffix entries: the last stays "none" for the bars whose window is their
+ * own block. */
+static inline void kr__ext_init(kr__ext *e, kr__ext_ent *suf, int w)
+{
+    e->held[0] = 0.0;
+    e->held[1] = -1.0;
+    e->pre[0] = NAN;
+    e->pre[1] = -1.0;
+    e->w = w;
+    e->pos = 0;
+    for (int j = 0; j <= w; j++) {
+        suf[j].v = NAN;
+        suf[j].i = -1.0;
+    }
 }
 
 /* kr__ext_suffix fills suf[j] with the extreme of vals[j .. w-1] (bars
- * b0 + j onwards), NaN skipped, i = -1 where all are NaN. `newest` settles
+ * b0 + j onwards), NaN skipped, none where all are NaN. `newest` settles
  * ties on the newest bar, else on the oldest. */
-KR__STEP void kr__ext_suffix(kr__ext_ent *suf, const double *vals,
-                             int64_t b0, int32_t w, bool is_max, bool newest)
+KR__STEP void kr__ext_suffix(kr__ext_ent *suf, const double *vals, int64_t b0,
+                             int32_t w, bool is_max, bool newest)
 {
-    double cv = 0.0;
-    int64_t ci = -1;
+    kr__pair c = kr__pair_make(NAN, -1.0);
+    double bar = (double)(b0 + w - 1);
     for (int32_t j = w - 1; j >= 0; j--) {
-        const double x = vals[j];
-        const bool take =
-            (x == x) & ((ci < 0) | kr__ext_beats(x, cv, is_max, !newest));
-        cv = kr__seld(take, x, cv);
-        ci = kr__seli(take, b0 + j, ci);
-        suf[j].v = cv;
-        suf[j].i = ci;
+        const kr__pair x = kr__pair_make(vals[j], bar);
+        c = kr__pair_sel(kr__pair_takes(x, c, is_max, !newest), x, c);
+        kr__pair_store(&suf[j].v, c);
+        bar -= 1.0;
     }
 }
 
@@ -150,54 +384,52 @@ KR__STEP double kr__ring_trail(const double *ring, int32_t pos, int32_t w,
 }
 
 /* kr__ext_next enters bar t with value x and, from bar w - 1 on, replays
- * TA-Lib's bookkeeping so that e->val is TA-Lib's highest (is_max) or
- * lowest of bars [t - w + 1, t] and e->idx the bar it holds it from.
- * `block` holds the values of bars t - w .. t - 1 and is read only when t
- * starts a block (e->pos == 0, t > 0); `trail_x` is the value of bar
- * t - w + 1, read only from bar w - 1 on. `newest` is TA-Lib's tie rule for
- * a rescan (see above). `suf` holds w entries. */
+ * TA-Lib's bookkeeping so that kr__ext_val(e) is TA-Lib's highest (is_max)
+ * or lowest of bars [t - w + 1, t] and kr__ext_idx(e) the bar it holds it
+ * from. `block` holds the values of bars t - w .. t - 1 and is read only
+ * when t starts a block (e->pos == 0, t > 0); `trail_x` is the value of
+ * bar t - w + 1, read only from bar w - 1 on. `newest` is TA-Lib's tie rule
+ * for a rescan: the newest of equal values (AROON) or the oldest (MAX,
+ * MIN, STOCH, WILLR). `suf` holds w + 1 entries (kr__ext_init). */
 KR__STEP void kr__ext_next(kr__ext *e, kr__ext_ent *suf, const double *block,
                            double x, double trail_x, int64_t t, bool is_max,
                            bool newest)
 {
     const int32_t w = e->w;
     const int32_t pos = e->pos;
+    const double tb = (double)t;
+    const kr__pair xp = kr__pair_make(x, tb);
+    kr__pair pre = kr__pair_load(e->pre);
     if (pos == 0) {
         if (t > 0)
             kr__ext_suffix(suf, block, t - w, w, is_max, newest);
-        e->pi = -1;
+        pre = kr__pair_make(NAN, -1.0);
     }
-    const bool take =
-        (x == x) & ((e->pi < 0) | kr__ext_beats(x, e->pv, is_max, newest));
-    const double pv = kr__seld(take, x, e->pv);
-    const int64_t pi = kr__seli(take, t, e->pi);
-    e->pv = pv;
-    e->pi = pi;
+    pre = kr__pair_sel(kr__pair_takes(xp, pre, is_max, newest), xp, pre);
+    kr__pair_store(e->pre, pre);
     e->pos = pos + 1 == w ? 0 : pos + 1;
     if (t < w - 1)
         return;
     /* What a rescan from the window's first bar finds: the extreme of the
-     * older part (a suffix of the previous block) against the current
-     * block's, the older winning ties unless `newest`; or the current
-     * block's alone when it is the whole window. TA-Lib keeps a NaN it
-     * finds on the first bar. Otherwise a value at least as extreme as the
-     * held one replaces it. */
-    const int64_t trail = t - w + 1;
-    if (e->idx < trail) {
-        const kr__ext_ent s = suf[pos + 1 == w ? 0 : pos + 1];
-        const bool pref = (pos == w - 1) |
-                          ((pi >= 0) & kr__ext_beats(pv, s.v, is_max, newest));
-        const double qv = kr__seld(pref, pv, s.v);
-        const int64_t qi = kr__seli(pref, pi, s.i);
-        const bool nan = trail_x != trail_x;
-        e->val = kr__seld(nan, trail_x, qv);
-        e->idx = kr__seli(nan, trail, qi);
-    } else {
-        const bool inc = kr__ext_beats(x, e->val, is_max, true);
-        e->val = kr__seld(inc, x, e->val);
-        e->idx = kr__seli(inc, t, e->idx);
-    }
+     * older part (a suffix of the previous block, none when the window is
+     * the current block) against the current block's, the older winning
+     * ties unless `newest`. TA-Lib keeps a NaN it finds on the first bar.
+     * Otherwise a value at least as extreme as the held one replaces it.
+     * Both are computed and one is selected. */
+    const kr__pair sp = kr__pair_load(&suf[pos + 1].v);
+    kr__pair q =
+        kr__pair_sel(kr__pair_takes(pre, sp, is_max, newest), pre, sp);
+    const kr__pair tp = kr__pair_make(trail_x, tb - (double)(w - 1));
+    q = kr__pair_sel(kr__pair_nan(tp), tp, q);
+    const kr__pair held = kr__pair_load(e->held);
+    const kr__pair u =
+        kr__pair_sel(kr__pair_beats(xp, held, is_max, true), xp, held);
+    kr__pair_store(e->held, kr__pair_sel(kr__pair_before(held, tp), q, u));
 }
+
+/* The extreme TA-Lib holds, and the bar it holds it from. */
+static inline double kr__ext_val(const kr__ext *e) { return e->held[0]; }
+static inline double kr__ext_idx(const kr__ext *e) { return e->held[1]; }
 
 /* ------------------------------------------------------------------------
  * Rolling extreme of clean data, fast
@@ -208,14 +440,12 @@ KR__STEP void kr__ext_next(kr__ext *e, kr__ext_ent *suf, const double *block,
  * Then the blocks alone give TA-Lib's value, with one max per bar for the
  * prefix and one against the suffix (MAXSD/MINSD, no branch). A batch runs
  * this first, notes whether the data was clean, and runs kr__ext over the
- * whole call when it was not. kr__vhi keeps the bar as well, with ties on
- * the newest (AROON's rule), and needs only the absence of NaN: its ties
- * are decided by comparisons, as TA-Lib's are.
+ * whole call when it was not. (AROON, which needs the bar rather than the
+ * value, has its own blocks in aroon.c.)
  * ------------------------------------------------------------------------ */
 
 typedef struct kr__vh {
     double pv;   /* extreme of the current block so far */
-    int64_t pi;  /* its bar (kr__vhi only) */
     int32_t w;   /* window length, also the block length */
     int32_t pos; /* slot of the next bar: its index mod w */
 } kr__vh;
@@ -223,7 +453,6 @@ typedef struct kr__vh {
 static inline void kr__vh_init(kr__vh *h, int w)
 {
     h->pv = 0.0;
-    h->pi = 0;
     h->w = w;
     h->pos = 0;
 }
@@ -255,49 +484,6 @@ KR__STEP double kr__vh_next(kr__vh *h, double *suf, const double *block,
     if (pos == w - 1)
         return pv;
     return kr__pick(suf[pos + 1], pv, is_max);
-}
-
-/* kr__vhi_next is kr__vh_next keeping the bar of the extreme, the newest of
- * equal ones, and returns that bar. `suf` holds w entries, initialised. */
-KR__STEP int64_t kr__vhi_next(kr__vh *h, kr__ext_ent *suf, const double *block,
-                              double x, int64_t t, bool is_max)
-{
-    const int32_t w = h->w;
-    const int32_t pos = h->pos;
-    double pv;
-    int64_t pi;
-    if (pos == 0) {
-        if (t > 0) {
-            const int64_t b0 = t - w;
-            double cv = block[w - 1];
-            int64_t ci = b0 + w - 1;
-            suf[w - 1].v = cv;
-            suf[w - 1].i = ci;
-            for (int32_t j = w - 2; j >= 0; j--) {
-                const double v = block[j];
-                const bool take = kr__ext_beats(v, cv, is_max, false);
-                cv = kr__pick(v, cv, is_max);
-                ci = kr__seli(take, b0 + j, ci);
-                suf[j].v = cv;
-                suf[j].i = ci;
-            }
-        }
-        pv = x;
-        pi = t;
-    } else {
-        /* Equal values may differ in the sign of zero here; only the
-         * comparisons, which do not see it, use pv. */
-        const bool take = kr__ext_beats(x, h->pv, is_max, true);
-        pv = kr__pick(x, h->pv, is_max);
-        pi = kr__seli(take, t, h->pi);
-    }
-    h->pv = pv;
-    h->pi = pi;
-    h->pos = pos + 1 == w ? 0 : pos + 1;
-    if (pos == w - 1)
-        return pi;
-    const kr__ext_ent s = suf[pos + 1];
-    return kr__seli(kr__ext_beats(pv, s.v, is_max, true), pi, s.i);
 }
 
 /* kr__unclean is true for what kr__vh cannot take: NaN or a zero. */
@@ -372,7 +558,7 @@ KR__STEP void kr__rsi_split(double d, double *up, double *down)
 KR__STEP double kr__rsi_smooth(double avg, double term, double pm1,
                                double inv, double dp, bool exact)
 {
-    const double a = avg * pm1;
+    const double a = kr__keep(avg * pm1);
     const double b = a + term;
     if (exact)
         return b / dp;
@@ -421,9 +607,10 @@ KR__STEP double kr__rsi_next(kr__rsi *r, double x, bool exact)
     double up, down;
     kr__rsi_split(d, &up, &down);
     if (r->count > r->period) {
-        r->gain = kr__rsi_smooth(r->gain, up, r->pm1, r->inv, r->dp, exact);
-        r->loss =
-            kr__rsi_smooth(r->loss, -down, r->pm1, r->inv, r->dp, exact);
+        r->gain = kr__keep(
+            kr__rsi_smooth(r->gain, up, r->pm1, r->inv, r->dp, exact));
+        r->loss = kr__keep(
+            kr__rsi_smooth(r->loss, -down, r->pm1, r->inv, r->dp, exact));
         return kr__rsi_value(r->gain, r->loss);
     }
     if (r->count++ == 0)
@@ -443,13 +630,13 @@ KR__STEP double kr__rsi_next(kr__rsi *r, double x, bool exact)
 
 /* kr__stoch_k is TA-Lib's fast %K from the window's highest and lowest:
  * (x - lowest) / ((highest - lowest) / 100), and 0 when the range is
- * exactly zero. */
+ * exactly zero. The guard is a select, so that a loop of these
+ * vectorises. */
 KR__STEP double kr__stoch_k(double x, double highest, double lowest)
 {
     const double diff = (highest - lowest) / 100.0;
-    if (diff != 0.0)
-        return (x - lowest) / diff;
-    return 0.0;
+    const double k = (x - lowest) / diff;
+    return kr__seld(diff != 0.0, k, 0.0);
 }
 
 #endif /* KR_TA_WINDOW_H */
