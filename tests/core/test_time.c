@@ -643,7 +643,7 @@ static void expect_interval_rc(const char *s, int want)
     kr_interval iv = {-1, -1};
     int rc = kr_interval_parse(s, &iv);
     if (rc != want || iv.ns != -1 || iv.months != -1)
-        fail_msg("interval \"%s\": rc %d, want %d", s, rc, want);
+        fail_msg("interval \"%s\": rc %d, want %d", s ? s : "(null)", rc, want);
 }
 
 static void test_interval_parse(void **state)
