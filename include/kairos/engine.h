@@ -10,10 +10,12 @@
  *     that events with equal timestamps pop in push order and a run is
  *     reproducible bit for bit; it also schedules one-shot and repeating
  *     timers;
- *   - kr_clock, a small ops table with a simulated and a wall implementation.
+ *   - kr_clock, a small ops table with a simulated and a wall implementation;
+ *   - kr_bus, the in-process message bus: synchronous, deterministic
+ *     dispatch of a published message to its topic's subscribers in
+ *     (priority, subscription order).
  *
- * Still to come in this header (issue 4): the in-process message bus, the
- * strategy interface, the venue port (kr_venue with an ops table, implemented
+ * Still to come in this header (issue 4): the strategy interface, the venue port (kr_venue with an ops table, implemented
  * by the simulated exchange and by broker adapters) and the backtest and live
  * runners that drive the loop. See docs/engine.md.
  */
@@ -214,6 +216,158 @@ static inline kr_ts kr_clock_now(kr_clock *c) { return c->ops->now(c); }
  * unchanged), KR_EINVAL for KR_TS_NONE, or KR_EUNSUPPORTED for a clock that
  * cannot be set (the wall clock). */
 int kr_clock_advance_to(kr_clock *c, kr_ts ts);
+
+/* ------------------------------------------------------------------------
+ * Message bus
+ * ------------------------------------------------------------------------ */
+
+/* Topics. The first seven are the kr_event types with the same values, so
+ * that the loop can publish a popped event with kr_bus_publish_event; the
+ * rest carry messages of the layers above the engine (the portfolio, the
+ * signals), whose layout the bus never looks at. */
+typedef enum kr_bus_topic {
+    KR_TOPIC_BAR = KR_EV_BAR,                 /* msg: const kr_event * */
+    KR_TOPIC_QUOTE = KR_EV_QUOTE,             /* msg: const kr_event * */
+    KR_TOPIC_TRADE = KR_EV_TRADE,             /* msg: const kr_event * */
+    KR_TOPIC_TIMER = KR_EV_TIMER,             /* msg: const kr_event * */
+    KR_TOPIC_ORDER_EVENT = KR_EV_ORDER_EVENT, /* msg: const kr_event * */
+    KR_TOPIC_FILL = KR_EV_FILL,               /* msg: const kr_event * */
+    KR_TOPIC_CUSTOM = KR_EV_CUSTOM,           /* msg: the publisher's */
+    KR_TOPIC_POSITION,                        /* msg: the portfolio's */
+    KR_TOPIC_EQUITY,                          /* msg: the portfolio's */
+    KR_TOPIC_SIGNAL,                          /* msg: the strategy's */
+} kr_bus_topic;
+
+#define KR_TOPIC_MAX KR_TOPIC_SIGNAL
+
+/* A subscription's symbol filter that lets every message through. A message
+ * published with symbol KR_SYMBOL_NONE (a timer, equity) reaches only the
+ * subscriptions with this filter. */
+#define KR_BUS_ANY_SYMBOL KR_SYMBOL_NONE
+
+/* How deep publishes may nest (a handler publishing, whose handler publishes,
+ * ...) before kr_bus_publish refuses with KR_ERANGE; the outermost publish
+ * is depth 1. */
+#define KR_BUS_DEFAULT_MAX_DEPTH 16
+
+/* A handler receives the subscription's user pointer and the published
+ * topic, symbol and message. `msg` is the publisher's, borrowed for the
+ * duration of the call: a handler that needs it later copies it. Return 0 to
+ * let the publish go on to the next subscriber; any other value stops that
+ * publish (no later subscriber sees the message) and kr_bus_publish returns
+ * it to the publisher. Negative values should be KR_E* codes; positive ones
+ * are free for the application (say, "consumed"). */
+typedef int (*kr_bus_handler)(void *user, int topic, uint32_t symbol,
+                              const void *msg);
+
+/* One subscription, internal to bus.c. */
+typedef struct kr_bus_sub {
+    uint64_t id;        /* 1, 2, 3, ... in subscription order; never reused */
+    kr_bus_handler fn;
+    void *user;
+    int priority;       /* lower runs first */
+    uint32_t topic;
+    uint32_t symbol;    /* filter, or KR_BUS_ANY_SYMBOL */
+    uint32_t state;     /* live, pending or dead; see bus.c */
+} kr_bus_sub;
+
+/* Counters since init or kr_bus_stats_reset. */
+typedef struct kr_bus_counters {
+    uint64_t published[KR_TOPIC_MAX + 1]; /* publishes dispatched, by topic */
+    uint64_t calls[KR_TOPIC_MAX + 1];     /* handler calls, by topic */
+    uint64_t handler_calls;               /* handler calls, all topics */
+    uint64_t stopped;      /* publishes a handler stopped (non-zero return) */
+    uint64_t depth_refused; /* publishes refused with KR_ERANGE for depth */
+} kr_bus_counters;
+
+/* A kr_bus is allocated by the caller and set up with kr_bus_init. Its fields
+ * are read-only outside bus.c. It is not thread-safe: the bus belongs to the
+ * loop's thread, as the clock does. */
+typedef struct kr_bus {
+    kr_bus_sub *subs;  /* live subs sorted by (topic, priority, id), then
+                          those made during a dispatch (pending) */
+    size_t n;          /* sorted records, dead ones included */
+    size_t npending;   /* records after the sorted ones */
+    size_t cap;        /* records allocated */
+    size_t first[KR_TOPIC_MAX + 2]; /* topic t is subs[first[t], first[t+1]) */
+    size_t ndead;      /* unsubscribed during a dispatch, not yet swept */
+    uint64_t next_id;
+    unsigned depth;    /* publishes in progress */
+    unsigned max_depth;
+    kr_bus_counters stats;
+} kr_bus;
+
+/* kr_bus_init sets up a bus with no subscriptions and room for `reserve` of
+ * them (0 is allowed), and a depth limit of KR_BUS_DEFAULT_MAX_DEPTH. Returns
+ * KR_OK or KR_ENOMEM, in which case kr_bus_free is still safe to call. */
+int kr_bus_init(kr_bus *b, size_t reserve);
+
+/* kr_bus_free releases the bus's storage. User pointers are the caller's and
+ * are not touched. Not to be called from a handler. `b` may be NULL. */
+void kr_bus_free(kr_bus *b);
+
+/* kr_bus_reserve makes room for at least `n` subscriptions in all. Returns
+ * KR_OK or KR_ENOMEM (the bus is then unchanged). */
+int kr_bus_reserve(kr_bus *b, size_t n);
+
+/* kr_bus_set_max_depth sets how deep publishes may nest, from 1 (handlers may
+ * not publish) up. Returns KR_EINVAL for 0. */
+int kr_bus_set_max_depth(kr_bus *b, unsigned max_depth);
+
+/* kr_bus_subscribe registers `fn` to be called with `user` for every message
+ * published on `topic` whose symbol equals `symbol`, or for all of them when
+ * symbol is KR_BUS_ANY_SYMBOL. Subscribers of a topic are called in order of
+ * priority (lower first), and within a priority in the order they
+ * subscribed. The bus borrows `user` and never frees it. On success *id (if
+ * not NULL) receives the subscription's id, for kr_bus_unsubscribe.
+ *
+ * A subscription made from a handler takes effect when the outermost publish
+ * in progress returns: it sees no message of that dispatch.
+ *
+ * Storage doubles when full, the bus's only allocation. Returns KR_OK,
+ * KR_EINVAL (topic not a kr_bus_topic, or fn NULL) or KR_ENOMEM; on error
+ * nothing changes and *id is untouched. */
+int kr_bus_subscribe(kr_bus *b, int topic, uint32_t symbol, int priority,
+                     kr_bus_handler fn, void *user, uint64_t *id);
+
+/* kr_bus_unsubscribe ends a subscription. From a handler, it may end its own
+ * subscription or any other: the handler is not called again, not even for
+ * the message being dispatched, and its record is swept when the outermost
+ * publish returns. Returns KR_OK, or KR_ENOENT for an id that is not a live
+ * subscription (never given, or already ended). */
+int kr_bus_unsubscribe(kr_bus *b, uint64_t id);
+
+/* kr_bus_publish calls, synchronously and in order, every handler subscribed
+ * to `topic` whose filter matches `symbol`, passing `msg` through untouched
+ * (the bus never reads it; it may be NULL). A handler may publish in turn:
+ * the nested message is dispatched in full, depth first, before the next
+ * handler of the outer one is called. It never allocates.
+ *
+ * Returns KR_OK once every matching handler returned 0; the first non-zero
+ * value a handler returns, in which case later handlers are not called;
+ * KR_EINVAL for a topic that is not a kr_bus_topic; or KR_ERANGE when the
+ * publish would nest deeper than the bus's max depth, in which case no
+ * handler is called. A handler that passes KR_ERANGE on to its return value
+ * thus unwinds a runaway publish loop to the outermost publisher. Errors of
+ * the bus itself and handler values are told apart only by the caller's
+ * convention. */
+int kr_bus_publish(kr_bus *b, int topic, uint32_t symbol, const void *msg);
+
+/* kr_bus_publish_event publishes an event of the queue on the topic of its
+ * type, with its symbol, `ev` itself being the message. */
+static inline int kr_bus_publish_event(kr_bus *b, const kr_event *ev)
+{
+    return kr_bus_publish(b, (int)ev->type, ev->symbol, ev);
+}
+
+/* kr_bus_count returns the live subscriptions, those made during a dispatch
+ * in progress included, those ended during it not. */
+size_t kr_bus_count(const kr_bus *b);
+
+/* kr_bus_stats copies the counters into *out; kr_bus_stats_reset zeroes
+ * them. */
+void kr_bus_stats(const kr_bus *b, kr_bus_counters *out);
+void kr_bus_stats_reset(kr_bus *b);
 
 #ifdef __cplusplus
 }
