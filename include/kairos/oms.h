@@ -11,10 +11,12 @@
  * intermediate, so a ledger reconciles to the cent after millions of fills.
  * Doubles appear only at the edges (conversions in and out, display).
  *
- * Three parts, one source file each:
+ * Four parts, one source file each:
  *   - fixed.c: conversions, checked arithmetic, notional;
  *   - order.c: kr_order and its state machine, one transition table;
- *   - portfolio.c: positions, fills, the cash ledger and its identity.
+ *   - portfolio.c: positions, fills, the cash ledger and its identity;
+ *   - fillmodel.c: the simulated exchange's fill, slippage, commission and
+ *     volume-cap models (pure functions).
  * Execution algos, reconciliation and the broker adapter interface will join
  * this domain later (issue 4). See docs/orders-and-accounting.md.
  *
@@ -367,6 +369,126 @@ int kr_portfolio_check(const kr_portfolio *p);
 /* The average open price of a position (cost / (qty x multiplier)) as a
  * double, for display; NaN when flat. Booking uses the exact cost. */
 double kr_position_avg_px(const kr_position *pos, int ccy_precision);
+
+/* ------------------------------------------------------------------------
+ * Fill models (simulated exchange)
+ * ------------------------------------------------------------------------ */
+
+/* Pure functions a simulated exchange uses to fill orders against bars:
+ * whether and at what price an order fills in a bar, the slippage added to
+ * that price, the commission charged, and how much of a bar's volume one
+ * order may take. No engine, no bus, no allocation. See fillmodel.c and
+ * docs/orders-and-accounting.md for the intrabar assumption. */
+
+/* A bar as the fill models see it: prices raw at the instrument's price
+ * precision (low <= open, close <= high), volume raw at its size precision
+ * (>= 0). */
+typedef struct kr_fill_bar {
+    int64_t open, high, low, close;
+    int64_t volume;
+} kr_fill_bar;
+
+/* Which price of the bar passed in a market order takes. */
+typedef enum kr_fill_rule {
+    KR_FILL_NEXT_OPEN = 0, /* the open of the bar after the decision */
+    KR_FILL_NEXT_CLOSE,    /* the close of the bar after the decision */
+    KR_FILL_CLOSE,         /* the close of the decision bar (optimistic) */
+} kr_fill_rule;
+
+#define KR_FILL_RULE_COUNT 3
+
+/* kr_fill_price_for_bar decides whether order `o`, working during `bar`,
+ * fills there, and at what price. The caller passes the bar the rule
+ * names: the next bar for KR_FILL_NEXT_OPEN and KR_FILL_NEXT_CLOSE, the
+ * decision bar for KR_FILL_CLOSE. A market order always fills, at the
+ * bar's open (NEXT_OPEN) or close (the other two). The rule does not
+ * apply to the other types, which work through the bar along the path
+ * open, adverse extreme, favourable extreme, close (high before low for a
+ * buy, low before high for a sell):
+ *   - limit buy: fills if low <= limit, at min(open, limit); sell: high >=
+ *     limit, at max(open, limit) (a gap through the limit fills at the open);
+ *   - stop buy: triggers if high >= stop, fills at max(open, stop); sell:
+ *     low <= stop, at min(open, stop) (a gap through the stop fills at the
+ *     open, worse than the stop);
+ *   - stop-limit buy: triggers as a stop at T = max(open, stop), then fills
+ *     if low <= limit, at min(T, limit); sell: T = min(open, stop), fills if
+ *     high >= limit, at max(T, limit).
+ * Sets *filled to 1 or 0 and *price to the fill price or KR_PX_NONE.
+ * Returns KR_OK, or KR_EINVAL (NULL argument, terminal order, unknown
+ * side, type or rule, missing limit or stop price, inconsistent bar) with
+ * the outputs untouched. */
+int kr_fill_price_for_bar(const kr_order *o, const kr_fill_bar *bar,
+                          int rule, int *filled, int64_t *price);
+
+/* Slippage. Each model moves a raw fill price against the trader (up for a
+ * buy, down for a sell) by an amount rounded up to a whole tick, the tick
+ * being one raw unit at the instrument's price precision. Rates given as
+ * doubles are first converted exactly to decimals (bps to 4 places,
+ * fractions and factors to 9, see kr_fixed_from_double), so 2.5 bps is
+ * exactly 2.5 bps. All return KR_OK, KR_EINVAL for a bad argument (a bad
+ * instrument or side, KR_PX_NONE, a negative or non-finite rate), or
+ * KR_ERANGE on overflow; *out is untouched on error. */
+
+/* Fixed: |price| x bps / 10^4, 0 <= bps < 10^4. */
+int kr_slip_fixed_bps(const kr_instrument *inst, int side, int64_t price,
+                      double bps, int64_t *out);
+
+/* A fraction of the spread: spread x fraction (0.5: from the mid to the
+ * touch). `spread` is raw at the price precision, >= 0, 0 <= fraction <= 1. */
+int kr_slip_spread(const kr_instrument *inst, int side, int64_t price,
+                   int64_t spread, double fraction, int64_t *out);
+
+/* kr_spread_from_bar estimates a spread from a bar when none is known:
+ * (high - low) x factor, rounded half to even to the price precision,
+ * 0 <= factor <= 1. The range overstates the spread by a wide margin; the
+ * factor is the caller's calibration. */
+int kr_spread_from_bar(const kr_fill_bar *bar, double factor,
+                       int64_t *spread);
+
+/* Square-root impact: |price| x k x sigma x sqrt(qty / bar_volume), with
+ * qty and bar_volume raw at the size precision (qty > 0, bar_volume > 0)
+ * and sigma the volatility over the bar as a fraction (0.02 for 2%). The
+ * square root makes this one model use doubles; an amount within 1e-9 of
+ * a whole tick counts as that tick. */
+int kr_slip_sqrt_impact(const kr_instrument *inst, int side, int64_t price,
+                        int64_t qty, int64_t bar_volume, double k,
+                        double sigma, int64_t *out);
+
+/* Commission. Each returns money raw at the account's currency precision,
+ * rounded half to even once, >= 0. KR_EINVAL for a bad argument, KR_ERANGE
+ * on overflow; *out untouched on error. */
+
+/* Per share (or per contract): |qty| x per_share, at least `minimum`.
+ * qty raw at the instrument's size precision, != 0; per_share money per
+ * unit of quantity, to 9 places; minimum raw money, >= 0. */
+int kr_commission_per_share(const kr_instrument *inst, int64_t qty,
+                            double per_share, int64_t minimum,
+                            int ccy_precision, int64_t *out);
+
+/* |notional| x bps / 10^4, notional raw money (as from kr_notional). */
+int kr_commission_bps(int64_t notional, double bps, int64_t *out);
+
+/* One tier of a tiered commission: from `threshold` (raw money, >= 0) of
+ * notional upwards, `bps`. */
+typedef struct kr_commission_tier {
+    int64_t threshold;
+    double bps;
+} kr_commission_tier;
+
+/* Tiered: the whole |notional| pays the bps of the last tier whose
+ * threshold is <= |notional| (a notional exactly at a threshold is in the
+ * new tier). Tiers are sorted by strictly increasing threshold, the first
+ * at 0; 1 <= n. */
+int kr_commission_tiered(int64_t notional, const kr_commission_tier *tiers,
+                         size_t n, int64_t *out);
+
+/* kr_volume_cap gives the most one order may fill in a bar:
+ * floor(cap_fraction x bar_volume), rounded down to a multiple of the lot
+ * size. bar_volume raw at the size precision, >= 0; 0 <= cap_fraction <= 1.
+ * The caller fills min(leaves, *max_qty), if above 0, and the rest keeps
+ * working (the order becomes partially filled). */
+int kr_volume_cap(const kr_instrument *inst, int64_t bar_volume,
+                  double cap_fraction, int64_t *max_qty);
 
 #ifdef __cplusplus
 }
