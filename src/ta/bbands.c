@@ -22,15 +22,7 @@
 #include "kairos/ta.h"
 #include "stats.h"
 
-typedef struct bbands_state {
-    int period;
-    int count; /* values seen, capped at period - 1 */
-    int pos;   /* oldest slot of the ring once full */
-    double dp, rp; /* period and 1 / period */
-    double nbdev;
-    double s1, s2; /* running sums of values and squares */
-    double ring[]; /* period - 1 values */
-} bbands_state;
+typedef kr__varwin bbands_state; /* the rolling mean and variance, stats.h */
 
 int kr_bbands_start(const double *params) { return (int)params[0] - 1; }
 
@@ -110,38 +102,25 @@ int kr_bbands(size_t n, const double *const *in, const double *params,
 
 size_t kr_bbands_stream_size(const double *params)
 {
-    return sizeof(bbands_state) + ((size_t)params[0] - 1) * sizeof(double);
+    return kr__varwin_size((int)params[0]);
 }
 
 int kr_bbands_stream_init(void *state, const double *params)
 {
     bbands_state *s = state;
-    memset(s, 0, kr_bbands_stream_size(params));
-    s->period = (int)params[0];
-    s->dp = (double)s->period;
-    s->rp = 1.0 / s->dp;
-    s->nbdev = params[1];
+    kr__varwin_init(s, (int)params[0], params[1]);
     return KR_OK;
 }
 
 void kr_bbands_stream_next(void *state, const double *in, double *out)
 {
     bbands_state *s = state;
-    const double x = in[0];
-    const int keep = s->period - 1;
-    if (s->count < keep) {
-        s->ring[s->count++] = x;
-        kr__var_add(&s->s1, &s->s2, x);
+    double mean, var;
+    if (!kr__varwin_next(s, in[0], &mean, &var)) {
         out[0] = out[1] = out[2] = NAN;
         return;
     }
-    double mean;
-    const double var = kr__var_step(&s->s1, &s->s2, x, s->ring[s->pos],
-                                    s->dp, s->rp, &mean);
     bbands_out(mean, var, s->nbdev, &out[0], &out[1], &out[2]);
-    s->ring[s->pos] = x;
-    if (++s->pos == keep)
-        s->pos = 0;
 }
 
 const kr_ta_info kr_bbands_info = {

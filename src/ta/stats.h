@@ -377,6 +377,54 @@ static inline double kr__var_step(double *s1, double *s2, double x, double old,
     return m2 - m11;
 }
 
+/* kr__varwin is the streaming state of a rolling population variance over
+ * `period` values, the whole stream state of stddev and bbands: the running
+ * sums, their width in deviations and a ring of the last period - 1 values.
+ * Allocate kr__varwin_size(period) bytes. */
+typedef struct kr__varwin {
+    double nbdev;  /* deviations, the indicator's second parameter */
+    int period;
+    int count;     /* values seen, capped at period - 1 */
+    int pos;       /* oldest slot of the ring once full */
+    double dp, rp; /* period and 1 / period */
+    double s1, s2; /* running sums of values and squares */
+    double ring[]; /* period - 1 values */
+} kr__varwin;
+
+static inline size_t kr__varwin_size(int period)
+{
+    return sizeof(kr__varwin) + ((size_t)period - 1) * sizeof(double);
+}
+
+static inline void kr__varwin_init(kr__varwin *w, int period, double nbdev)
+{
+    memset(w, 0, kr__varwin_size(period));
+    w->nbdev = nbdev;
+    w->period = period;
+    w->dp = (double)period;
+    w->rp = 1.0 / w->dp;
+}
+
+/* kr__varwin_next feeds x: false during the warm-up, else true with the
+ * window's mean and variance, computed exactly as the batch's kr__var_step
+ * loop computes them. */
+static inline bool kr__varwin_next(kr__varwin *w, double x, double *mean,
+                                   double *var)
+{
+    const int keep = w->period - 1;
+    if (w->count < keep) {
+        w->ring[w->count++] = x;
+        kr__var_add(&w->s1, &w->s2, x);
+        return false;
+    }
+    *var = kr__var_step(&w->s1, &w->s2, x, w->ring[w->pos], w->dp, w->rp,
+                        mean);
+    w->ring[w->pos] = x;
+    if (++w->pos == keep)
+        w->pos = 0;
+    return true;
+}
+
 /* The standard deviation of a kr__var_step variance: TA-Lib returns 0 when
  * the variance is below its epsilon (TA_IS_ZERO_OR_NEG, ma.h), which hides
  * negative rounding noise of E[x^2] - E[x]^2 on flat stretches. NaN stays

@@ -16,8 +16,8 @@
  * to the division's bits. Like TA-Lib's, the sums cannot forget a NaN once
  * it entered the window.
  *
- * The stream takes kr__var_step (stats.h), whose kr__div_period2 gets the
- * division's bits with multiplies. The batch takes groups of KR__GROUP
+ * The stream is kr__varwin (stats.h), shared with bbands: kr__var_step,
+ * whose kr__div_period2 gets the division's bits with multiplies. The batch takes groups of KR__GROUP
  * bars: the running sums of one group (kr__var_chain), then, in the same
  * loop, the divisions, square roots and outputs of the group before it,
  * eight bars per vector instruction (kr__var_v8, stddev_out8), so that the
@@ -31,15 +31,7 @@
 #include "kairos/ta.h"
 #include "stats.h"
 
-typedef struct stddev_state {
-    int period;
-    int count; /* values seen, capped at period - 1 */
-    int pos;   /* oldest slot of the ring once full */
-    double dp, rp; /* period and 1 / period */
-    double nbdev;
-    double s1, s2; /* running sums of values and squares */
-    double ring[]; /* period - 1 values */
-} stddev_state;
+typedef kr__varwin stddev_state; /* the rolling mean and variance, stats.h */
 
 int kr_stddev_start(const double *params) { return (int)params[0] - 1; }
 
@@ -116,38 +108,25 @@ int kr_stddev(size_t n, const double *const *in, const double *params,
 
 size_t kr_stddev_stream_size(const double *params)
 {
-    return sizeof(stddev_state) + ((size_t)params[0] - 1) * sizeof(double);
+    return kr__varwin_size((int)params[0]);
 }
 
 int kr_stddev_stream_init(void *state, const double *params)
 {
     stddev_state *s = state;
-    memset(s, 0, kr_stddev_stream_size(params));
-    s->period = (int)params[0];
-    s->dp = (double)s->period;
-    s->rp = 1.0 / s->dp;
-    s->nbdev = params[1];
+    kr__varwin_init(s, (int)params[0], params[1]);
     return KR_OK;
 }
 
 void kr_stddev_stream_next(void *state, const double *in, double *out)
 {
     stddev_state *s = state;
-    const double x = in[0];
-    const int keep = s->period - 1;
-    if (s->count < keep) {
-        s->ring[s->count++] = x;
-        kr__var_add(&s->s1, &s->s2, x);
+    double mean, var;
+    if (!kr__varwin_next(s, in[0], &mean, &var)) {
         out[0] = NAN;
         return;
     }
-    double mean;
-    const double var = kr__var_step(&s->s1, &s->s2, x, s->ring[s->pos],
-                                    s->dp, s->rp, &mean);
     out[0] = stddev_out(var, s->nbdev);
-    s->ring[s->pos] = x;
-    if (++s->pos == keep)
-        s->pos = 0;
 }
 
 const kr_ta_info kr_stddev_info = {

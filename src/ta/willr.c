@@ -19,14 +19,7 @@
 #include "kairos/ta.h"
 #include "window.h"
 
-typedef struct willr_state {
-    int period;
-    int64_t t; /* bars seen */
-    kr__ext hi, lo;
-    /* period + 1 suffix entries for hi, as many for lo; then rings of
-     * period highs and period lows. */
-    kr__ext_ent suf[];
-} willr_state;
+typedef kr__chan willr_state; /* rolling high and low, window.h */
 
 int kr_willr_start(const double *params) { return (int)params[0] - 1; }
 
@@ -102,39 +95,22 @@ int kr_willr(size_t n, const double *const *in, const double *params,
 
 size_t kr_willr_stream_size(const double *params)
 {
-    const size_t p = (size_t)params[0];
-    return sizeof(willr_state) + 2 * (p + 1) * sizeof(kr__ext_ent) +
-           2 * p * sizeof(double);
+    return kr__chan_size((int)params[0]);
 }
 
 int kr_willr_stream_init(void *state, const double *params)
 {
-    willr_state *s = state;
-    memset(s, 0, kr_willr_stream_size(params));
-    s->period = (int)params[0];
-    kr__ext_init(&s->hi, s->suf, s->period);
-    kr__ext_init(&s->lo, s->suf + s->period + 1, s->period);
+    kr__chan_init(state, (int)params[0]);
     return KR_OK;
 }
 
 void kr_willr_stream_next(void *state, const double *in, double *out)
 {
     willr_state *s = state;
-    const int p = s->period;
-    kr__ext_ent *sh = s->suf, *sl = s->suf + p + 1;
-    double *rh = (double *)(s->suf + 2 * p + 2), *rl = rh + p;
-    const double high = in[0], low = in[1];
-    const int32_t pos = s->hi.pos;
-    const int64_t t = s->t++;
-    kr__ext_next(&s->hi, sh, rh, high, kr__ring_trail(rh, pos, p, high), t,
-                 true, false);
-    kr__ext_next(&s->lo, sl, rl, low, kr__ring_trail(rl, pos, p, low), t,
-                 false, false);
-    rh[pos] = high;
-    rl[pos] = low;
-    out[0] = t < p - 1 ? NAN
-                       : willr_value(kr__ext_val(&s->hi), kr__ext_val(&s->lo),
-                                     in[2]);
+    double hh, ll;
+    out[0] = kr__chan_next(s, in[0], in[1], &hh, &ll)
+                 ? willr_value(hh, ll, in[2])
+                 : NAN;
 }
 
 const kr_ta_info kr_willr_info = {

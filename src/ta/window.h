@@ -431,6 +431,55 @@ KR__STEP void kr__ext_next(kr__ext *e, kr__ext_ent *suf, const double *block,
 static inline double kr__ext_val(const kr__ext *e) { return e->held[0]; }
 static inline double kr__ext_idx(const kr__ext *e) { return e->held[1]; }
 
+/* kr__chan is the streaming state of a rolling highest high and lowest low
+ * over `period` bars with TA-Lib's bookkeeping (kr__ext): the whole stream
+ * state of willr and donchian. Allocate kr__chan_size(period) bytes: the
+ * tail holds period + 1 suffix entries for each side, then rings of period
+ * highs and period lows. */
+typedef struct kr__chan {
+    int period;
+    int64_t t; /* bars seen */
+    kr__ext hi, lo;
+    kr__ext_ent suf[];
+} kr__chan;
+
+static inline size_t kr__chan_size(int period)
+{
+    const size_t p = (size_t)period;
+    return sizeof(kr__chan) + 2 * (p + 1) * sizeof(kr__ext_ent) +
+           2 * p * sizeof(double);
+}
+
+static inline void kr__chan_init(kr__chan *c, int period)
+{
+    memset(c, 0, kr__chan_size(period));
+    c->period = period;
+    kr__ext_init(&c->hi, c->suf, period);
+    kr__ext_init(&c->lo, c->suf + period + 1, period);
+}
+
+/* kr__chan_next enters one bar: false during the warm-up (the first
+ * period - 1 bars), else true with the window's highest high in *hh and
+ * lowest low in *ll. */
+KR__STEP bool kr__chan_next(kr__chan *c, double high, double low, double *hh,
+                            double *ll)
+{
+    const int p = c->period;
+    kr__ext_ent *sh = c->suf, *sl = c->suf + p + 1;
+    double *rh = (double *)(c->suf + 2 * p + 2), *rl = rh + p;
+    const int32_t pos = c->hi.pos;
+    const int64_t t = c->t++;
+    kr__ext_next(&c->hi, sh, rh, high, kr__ring_trail(rh, pos, p, high), t,
+                 true, false);
+    kr__ext_next(&c->lo, sl, rl, low, kr__ring_trail(rl, pos, p, low), t,
+                 false, false);
+    rh[pos] = high;
+    rl[pos] = low;
+    *hh = kr__ext_val(&c->hi);
+    *ll = kr__ext_val(&c->lo);
+    return t >= p - 1;
+}
+
 /* ------------------------------------------------------------------------
  * Rolling extreme of clean data, fast
  *
