@@ -62,6 +62,10 @@ int kr_bars_sort(kr_bars *b);
 /* After a sort: keeps the first row of each run of equal timestamps and
  * returns how many rows it removed. */
 size_t kr_bars_dedupe(kr_bars *b);
+/* kr_bars_clean sorts the series (kr_bars_sort) and drops repeated
+ * timestamps (kr_bars_dedupe), adding the number dropped to *dropped: what
+ * every consumer of a loaded file needs before indicators or resampling. */
+int kr_bars_clean(kr_bars *b, size_t *dropped);
 /* True when timestamps strictly increase. */
 bool kr_bars_is_sorted_unique(const kr_bars *b);
 /* The bar interval: the most frequent non-zero distance between consecutive

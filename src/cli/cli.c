@@ -127,3 +127,13 @@ int kr_cli_write_bars(const char *cmd, const char *path,
     free(tmp);
     return rc;
 }
+
+void kr_cli_warn_dropped(const char *cmd, const char *path, size_t dropped,
+                         size_t unparsable)
+{
+    if (dropped || unparsable)
+        KR_WARN(cmd, "%s: dropped %zu row%s with a repeated timestamp (kept "
+                "the first of each), skipped %zu unparsable row%s",
+                path, dropped, dropped == 1 ? "" : "s", unparsable,
+                unparsable == 1 ? "" : "s");
+}

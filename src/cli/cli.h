@@ -38,6 +38,11 @@ int kr_cli_write_bars(const char *cmd, const char *path,
                       const struct kr_bars *const *series, size_t n,
                       const struct kr_symtab *symbols);
 
+/* Logs at warn level, once, how many rows a command dropped as repeated
+ * timestamps (kr_bars_clean) and skipped as unparsable; silent when none. */
+void kr_cli_warn_dropped(const char *cmd, const char *path, size_t dropped,
+                         size_t unparsable);
+
 /* True when stdout is a terminal (colour, progress). */
 bool kr_cli_stdout_tty(void);
 

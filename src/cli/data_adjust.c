@@ -236,18 +236,13 @@ int kr_cmd_data_adjust(int argc, char **argv)
     size_t dropped = 0;
     for (size_t i = 0; i < ds.nbars; i++) {
         kr_bars *b = &ds.bars[i];
-        if (kr_bars_sort(b)) {
+        if (kr_bars_clean(b, &dropped)) {
             rc = kr_cli_fail(CMD ": out of memory");
             goto done;
         }
-        dropped += kr_bars_dedupe(b);
         list[i] = b;
     }
-    if (dropped || ds.issues_total)
-        KR_WARN(CMD, "%s: dropped %zu row%s with a repeated timestamp (kept "
-                "the first of each), skipped %zu unparsable row%s",
-                path, dropped, dropped == 1 ? "" : "s", ds.issues_total,
-                ds.issues_total == 1 ? "" : "s");
+    kr_cli_warn_dropped(CMD, path, dropped, ds.issues_total);
     if (apath)
         warn_unmatched(apath, &acts, ds.symbols);
 

@@ -459,18 +459,13 @@ int kr_cmd_ta(int argc, char **argv)
         kr_bars *b = &ds.bars[i];
         if (symbol && b->symbol != want)
             continue;
-        if (kr_bars_sort(b)) {
+        if (kr_bars_clean(b, &dropped)) {
             rc = kr_cli_fail(CMD ": out of memory");
             goto done;
         }
-        dropped += kr_bars_dedupe(b);
         res[nres++].b = b;
     }
-    if (dropped || ds.issues_total)
-        KR_WARN(CMD, "%s: dropped %zu row%s with a repeated timestamp (kept "
-                "the first of each), skipped %zu unparsable row%s",
-                path, dropped, dropped == 1 ? "" : "s", ds.issues_total,
-                ds.issues_total == 1 ? "" : "s");
+    kr_cli_warn_dropped(CMD, path, dropped, ds.issues_total);
 
     for (size_t s = 0; s < nres; s++) {
         const kr_bars *b = res[s].b;

@@ -203,6 +203,15 @@ size_t kr_bars_dedupe(kr_bars *b)
     return removed;
 }
 
+int kr_bars_clean(kr_bars *b, size_t *dropped)
+{
+    int rc = kr_bars_sort(b);
+    if (rc)
+        return rc;
+    *dropped += kr_bars_dedupe(b);
+    return KR_OK;
+}
+
 bool kr_bars_is_sorted_unique(const kr_bars *b)
 {
     for (size_t i = 1; i < b->n; i++)

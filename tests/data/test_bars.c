@@ -78,6 +78,29 @@ static void test_sort_is_stable_and_dedupe_keeps_first(void **state)
     kr_bars_free(&b);
 }
 
+static void test_clean_sorts_and_counts(void **state)
+{
+    (void)state;
+    kr_bars b;
+    assert_int_equal(kr_bars_init(&b, 0, 4, KR_BARS_LINES), KR_OK);
+    /* ts 3, 1, 3, 2, 1: two repeats; the kept rows are lines 3, 5, 2. */
+    const int64_t ts[] = {3, 1, 3, 2, 1};
+    for (int i = 0; i < 5; i++)
+        kr_bars_push(&b, ts[i], 0, 0, 0, 10 + i, 0, 0, i + 2);
+    size_t dropped = 7; /* added to, not overwritten */
+    assert_int_equal(kr_bars_clean(&b, &dropped), KR_OK);
+    assert_int_equal(dropped, 9);
+    assert_int_equal(b.n, 3);
+    assert_true(b.ts[0] == 1 && b.ts[1] == 2 && b.ts[2] == 3);
+    assert_int_equal(b.line[0], 3);
+    assert_int_equal(b.line[1], 5);
+    assert_int_equal(b.line[2], 2);
+    assert_true(b.close[2] == 10.0);
+    assert_int_equal(kr_bars_clean(&b, &dropped), KR_OK); /* idempotent */
+    assert_int_equal(dropped, 9);
+    kr_bars_free(&b);
+}
+
 static void test_interval(void **state)
 {
     (void)state;
@@ -153,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_push_grows_and_keeps_values),
         cmocka_unit_test(test_optional_columns_absent),
         cmocka_unit_test(test_sort_is_stable_and_dedupe_keeps_first),
+        cmocka_unit_test(test_clean_sorts_and_counts),
         cmocka_unit_test(test_interval),
         cmocka_unit_test(test_quotes_grow),
         cmocka_unit_test(test_dataset_series),
