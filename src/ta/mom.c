@@ -14,12 +14,7 @@
 #include "kairos/ta.h"
 #include "window.h"
 
-typedef struct mom_state {
-    int period;
-    int count; /* values seen, capped at period */
-    int pos;   /* oldest slot of the ring once full */
-    double ring[]; /* period values */
-} mom_state;
+typedef kr__lag mom_state; /* the value period bars ago, window.h */
 
 int kr_mom_start(const double *params) { return (int)params[0]; }
 
@@ -50,30 +45,20 @@ int kr_mom(size_t n, const double *const *in, const double *params,
 
 size_t kr_mom_stream_size(const double *params)
 {
-    return sizeof(mom_state) + (size_t)params[0] * sizeof(double);
+    return kr__lag_size((int)params[0]);
 }
 
 int kr_mom_stream_init(void *state, const double *params)
 {
-    mom_state *s = state;
-    memset(s, 0, kr_mom_stream_size(params));
-    s->period = (int)params[0];
+    kr__lag_init(state, (int)params[0]);
     return KR_OK;
 }
 
 void kr_mom_stream_next(void *state, const double *in, double *out)
 {
     mom_state *s = state;
-    const double x = in[0];
-    if (s->count < s->period) {
-        s->ring[s->count++] = x;
-        out[0] = NAN;
-        return;
-    }
-    out[0] = mom_step(x, s->ring[s->pos]);
-    s->ring[s->pos] = x;
-    if (++s->pos == s->period)
-        s->pos = 0;
+    double old;
+    out[0] = kr__lag_next(s, in[0], &old) ? mom_step(in[0], old) : NAN;
 }
 
 const kr_ta_info kr_mom_info = {

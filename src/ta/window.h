@@ -431,6 +431,42 @@ KR__STEP void kr__ext_next(kr__ext *e, kr__ext_ent *suf, const double *block,
 static inline double kr__ext_val(const kr__ext *e) { return e->held[0]; }
 static inline double kr__ext_idx(const kr__ext *e) { return e->held[1]; }
 
+/* kr__lag is the streaming state of indicators that compare a value with
+ * the one `period` bars before it (mom, roc): a ring of the last period
+ * values. Allocate kr__lag_size(period) bytes. */
+typedef struct kr__lag {
+    int period;
+    int count;     /* values seen, capped at period */
+    int pos;       /* oldest slot of the ring once full */
+    double ring[]; /* period values */
+} kr__lag;
+
+static inline size_t kr__lag_size(int period)
+{
+    return sizeof(kr__lag) + (size_t)period * sizeof(double);
+}
+
+static inline void kr__lag_init(kr__lag *l, int period)
+{
+    memset(l, 0, kr__lag_size(period));
+    l->period = period;
+}
+
+/* kr__lag_next enters x: false during the first `period` bars, else true
+ * with the value of `period` bars ago in *old. */
+KR__STEP bool kr__lag_next(kr__lag *l, double x, double *old)
+{
+    if (l->count < l->period) {
+        l->ring[l->count++] = x;
+        return false;
+    }
+    *old = l->ring[l->pos];
+    l->ring[l->pos] = x;
+    if (++l->pos == l->period)
+        l->pos = 0;
+    return true;
+}
+
 /* kr__chan is the streaming state of a rolling highest high and lowest low
  * over `period` bars with TA-Lib's bookkeeping (kr__ext): the whole stream
  * state of willr and donchian. Allocate kr__chan_size(period) bytes: the
