@@ -49,6 +49,7 @@ enum {
     KR_EFORMAT = -7,      /* input layout not recognised */
     KR_EEMPTY = -8,       /* input holds no data */
     KR_EUNSUPPORTED = -9, /* valid but not supported */
+    KR_EREJECTED = -10,   /* refused by a rule (risk check, venue) */
 };
 
 /* kr_strerror returns a static description of a KR_E* code. */

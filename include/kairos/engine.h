@@ -15,9 +15,23 @@
  *     dispatch of a published message to its topic's subscribers in
  *     (priority, subscription order).
  *
- * Still to come in this header (issue 4): the strategy interface, the venue port (kr_venue with an ops table, implemented
- * by the simulated exchange and by broker adapters) and the backtest and live
- * runners that drive the loop. See docs/engine.md.
+ * and, on top of them, the trading loop:
+ *
+ *   - the strategy interface (kr_strategy: on_start, on_bar, on_order_event,
+ *     on_fill, on_timer, on_stop) and its context (kr_ctx), through which a
+ *     strategy submits, cancels and modifies orders and reads the account;
+ *   - the venue port (kr_venue_ops), the one seam between the engine and
+ *     whatever executes orders: the simulated exchange here (kr_simx,
+ *     simexchange.c), broker adapters in a later issue. A venue never
+ *     changes an order record; it reports events (accept, fill, cancel,
+ *     expire, reject) and the engine applies them;
+ *   - the backtest runner (kr_backtest, backtest.c), which replays bars
+ *     through the queue and the bus on a simulated clock, runs every order
+ *     through the risk check, books fills in the portfolio, and records the
+ *     equity curve, the orders, the fills and the round-trip trades;
+ *   - the run's statistics (kr_bt_metrics, metrics.c), computed by stats.
+ *
+ * See docs/engine.md and docs/backtest.md.
  */
 #ifndef KAIROS_ENGINE_H
 #define KAIROS_ENGINE_H
@@ -26,6 +40,9 @@
 #include <stdint.h>
 
 #include "kairos/core.h"
+#include "kairos/data.h"
+#include "kairos/oms.h"
+#include "kairos/risk.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -368,6 +385,492 @@ size_t kr_bus_count(const kr_bus *b);
  * them. */
 void kr_bus_stats(const kr_bus *b, kr_bus_counters *out);
 void kr_bus_stats_reset(kr_bus *b);
+
+/* ------------------------------------------------------------------------
+ * Costs: slippage and commission models of the simulated exchange
+ * ------------------------------------------------------------------------ */
+
+typedef enum kr_slip_kind {
+    KR_SLIP_NONE = 0,
+    KR_SLIP_BPS,    /* fixed bps of the price (kr_slip_fixed_bps) */
+    KR_SLIP_SPREAD, /* a fraction of the spread: the last quote's when the
+                       venue has one, else the bar's range x spread_factor */
+    KR_SLIP_SQRT,   /* square-root impact (kr_slip_sqrt_impact) with sigma =
+                       cfg sigma, or (high - low) / close of the bar when 0 */
+} kr_slip_kind;
+
+typedef enum kr_comm_kind {
+    KR_COMM_NONE = 0,
+    KR_COMM_PER_SHARE, /* per unit with a minimum (kr_commission_per_share) */
+    KR_COMM_BPS,       /* bps of notional (kr_commission_bps) */
+    KR_COMM_TIERED,    /* bps by notional tier (kr_commission_tiered) */
+} kr_comm_kind;
+
+#define KR_COMM_MAX_TIERS 8
+
+/* A cost model: one slippage and one commission model. Plain data. */
+typedef struct kr_cost_model {
+    int32_t slip;            /* kr_slip_kind */
+    double slip_bps;         /* KR_SLIP_BPS */
+    double spread_fraction;  /* KR_SLIP_SPREAD: of the spread, 0..1 (0.5) */
+    double spread_factor;    /* KR_SLIP_SPREAD without quotes: of the bar's
+                                range, 0..1 (0.1) */
+    double impact_k;         /* KR_SLIP_SQRT: k (0.1) */
+    double impact_sigma;     /* KR_SLIP_SQRT: sigma per bar; 0 = the bar's */
+    int32_t comm;            /* kr_comm_kind */
+    double per_share;        /* KR_COMM_PER_SHARE: money per unit */
+    double min_commission;   /* KR_COMM_PER_SHARE: money per fill (0) */
+    double comm_bps;         /* KR_COMM_BPS */
+    kr_commission_tier tiers[KR_COMM_MAX_TIERS]; /* KR_COMM_TIERED; the
+                                thresholds raw at the account's precision */
+    size_t ntiers;
+} kr_cost_model;
+
+/* kr_cost_model_init: no slippage, no commission (defaults above for the
+ * parameters of the kinds not chosen). */
+void kr_cost_model_init(kr_cost_model *m);
+
+/* kr_cost_parse_slippage parses a --slippage spec into m's slippage part:
+ *   none | bps:2.5 | spread:0.5[,factor=0.1] | sqrt:0.1[,sigma=0.02]
+ * kr_cost_parse_commission parses a --commission spec:
+ *   none | per_share:0.005[,min=1] | bps:1 | tiered:0=5,1000000=2.5[,...]
+ *   (tier thresholds in account currency, ascending, the first 0).
+ * `ccy_precision` converts money. Returns KR_OK, or KR_EINVAL with err
+ * naming `field` (the option, e.g. "--commission") and the bad part; m is
+ * untouched on error. */
+int kr_cost_parse_slippage(kr_cost_model *m, const char *spec,
+                           const char *field, kr_error *err);
+int kr_cost_parse_commission(kr_cost_model *m, const char *spec,
+                             int ccy_precision, const char *field,
+                             kr_error *err);
+
+/* kr_cost_slippage moves a raw fill price against the side by m's model.
+ * `bar` is the fill bar (for the spread estimate, sigma and the volume of
+ * the impact model; volume 0 gives no impact), `spread` the last quoted
+ * spread raw at the price precision or KR_PX_NONE. *out is the slipped
+ * price (never below one tick for a sell). KR_OK, KR_EINVAL, KR_ERANGE. */
+int kr_cost_slippage(const kr_cost_model *m, const kr_instrument *inst,
+                     int side, int64_t price, int64_t qty,
+                     const kr_fill_bar *bar, int64_t spread, int64_t *out);
+
+/* kr_cost_commission is m's commission of a fill of qty (raw, > 0) at
+ * price, as money at ccy_precision (0 for KR_COMM_NONE). */
+int kr_cost_commission(const kr_cost_model *m, const kr_instrument *inst,
+                       int64_t qty, int64_t price, int ccy_precision,
+                       int64_t *out);
+
+/* ------------------------------------------------------------------------
+ * The venue port
+ * ------------------------------------------------------------------------ */
+
+/* What a venue tells the engine about an order: an event the engine applies
+ * to its record with kr_order_transition (ACCEPT, REJECT, FILL, CANCEL or
+ * EXPIRE; the reason of a REJECT is borrowed for the call), plus, for a
+ * fill, its costs in money at the account's precision. */
+typedef struct kr_venue_report {
+    uint64_t order_id;
+    kr_order_event ev;
+    int64_t commission;
+    int64_t fees;
+} kr_venue_report;
+
+/* How a venue reaches the engine. Every callback is synchronous: when
+ * `report` returns, the engine has applied the event, booked a fill in the
+ * portfolio and told the strategy, which may have submitted, canceled or
+ * modified orders in turn (a bracket's children, an OCO sibling's cancel).
+ *   report  returns KR_OK or the error that stops the run;
+ *   order   the engine's record of an order (read only; NULL if unknown);
+ *   resolve gives the quantity of a target order (see kr_order_request)
+ *           filling at `price` (raw, slippage included), so that the venue
+ *           fills exactly that: KR_OK with *qty > 0, or KR_ENOENT when the
+ *           account already holds the target (the venue then cancels the
+ *           order with reason "target reached"). For any other order it
+ *           sets *qty to the order's leaves. */
+typedef struct kr_venue_sink {
+    void *engine;
+    int (*report)(void *engine, const kr_venue_report *r);
+    const kr_order *(*order)(void *engine, uint64_t id);
+    int (*resolve)(void *engine, uint64_t id, int64_t price, int64_t *qty);
+} kr_venue_sink;
+
+/* The ops of a venue. `self` is the venue's own state. submit receives an
+ * order the engine has risk-checked and moved to SUBMITTED; the venue
+ * answers with reports (ACCEPT first, now or later). cancel asks to cancel
+ * an open order (the venue reports CANCEL, or nothing if the order filled
+ * meanwhile); modified tells the venue that the engine applied a MODIFY to
+ * an open order's record. on_bar and on_quote feed market data to a venue
+ * that simulates matching; a broker adapter leaves them NULL. */
+typedef struct kr_venue_ops {
+    const char *name;
+    int (*submit)(void *self, const kr_order *o);
+    int (*cancel)(void *self, const kr_order *o);
+    int (*modified)(void *self, const kr_order *o);
+    int (*on_bar)(void *self, uint32_t symbol, kr_ts ts,
+                  const kr_fill_bar *bar);
+    int (*on_quote)(void *self, uint32_t symbol, kr_ts ts, int64_t bid,
+                    int64_t ask);
+} kr_venue_ops;
+
+/* ------------------------------------------------------------------------
+ * The simulated exchange (simexchange.c)
+ * ------------------------------------------------------------------------ */
+
+/* Configuration of the simulated exchange. */
+typedef struct kr_simx_config {
+    int32_t fill_rule;  /* kr_fill_rule for market orders (NEXT_OPEN) */
+    double volume_cap;  /* most of a bar's volume one order may fill, 0..1;
+                           0 = no cap (also when the bar's volume is 0) */
+    int32_t ccy_precision; /* of commissions (2) */
+    kr_cost_model cost;
+} kr_simx_config;
+
+void kr_simx_config_init(kr_simx_config *c);
+
+/* The simulated exchange matches orders against bars, one symbol at a time,
+ * along the intrabar path of kr_fill_price_for_bar. Its rules, which
+ * docs/backtest.md repeats for users:
+ *
+ *   - An order submitted while the strategy handles bar t works from the
+ *     symbol's next bar t+1. The exception is a market order under
+ *     KR_FILL_CLOSE, which fills at once at bar t's close.
+ *   - Market orders fill at the next bar's open (NEXT_OPEN) or close
+ *     (NEXT_CLOSE). Limit, stop and stop-limit orders fill by
+ *     kr_fill_price_for_bar.
+ *   - Within one bar a symbol's orders are matched in order of the point of
+ *     the path where they fill: at the open (market orders under NEXT_OPEN,
+ *     gaps through a limit or stop), then stop triggers (the adverse
+ *     extreme), then limits (the favourable extreme), then at the close;
+ *     ties by order id. So of a long position's stop-loss and take-profit
+ *     both inside one bar's range, the stop-loss fills (the conservative
+ *     assumption). An order the engine cancels while the bar is being
+ *     matched (an OCO sibling) is skipped.
+ *   - Slippage moves the price against the order, never through the bar's
+ *     range: a buy fills at most at the high, a sell at least at the low.
+ *   - With a volume cap an order fills at most the cap in a bar; the rest
+ *     keeps working (partially filled) for GTC and DAY orders.
+ *   - Time in force: GTC works until filled or canceled. DAY works through
+ *     the UTC day of the first bar it works in and expires when a bar of a
+ *     later day arrives (so under daily bars, the next bar only). IOC works
+ *     in its first bar only: it fills what it can and the rest is canceled.
+ *     FOK works in its first bar only and fills entirely there or is
+ *     canceled (the volume cap counts).
+ *   - Target orders (kr_order_request.target) ask the engine for their
+ *     quantity at the fill price through sink.resolve before filling.
+ *   - Reports for a bar go out as the bar is matched, synchronously.
+ *
+ * Allocated by the caller; fields are read-only outside simexchange.c. */
+typedef struct kr_simx {
+    kr_simx_config cfg;
+    kr_venue_sink sink;
+    kr_instrument *inst;   /* per symbol, copied */
+    size_t nsym;
+    struct kr_simx_book *books; /* per symbol: working order ids, last bar,
+                                   last spread; defined in simexchange.c */
+    uint64_t *scratch;     /* matching order of a bar */
+    size_t scratch_cap;
+} kr_simx;
+
+extern const kr_venue_ops kr_simx_venue_ops;
+
+/* kr_simx_init sets up an exchange for nsym instruments (inst[i].symbol ==
+ * i) reporting to `sink`. Returns KR_OK, KR_EINVAL (bad config or
+ * instrument), KR_ENOMEM; kr_simx_free is safe either way. */
+int kr_simx_init(kr_simx *x, const kr_simx_config *cfg,
+                 const kr_instrument *inst, size_t nsym, kr_venue_sink sink);
+void kr_simx_free(kr_simx *x);
+
+/* The venue ops, callable directly (kr_simx_venue_ops wraps them). */
+int kr_simx_submit(kr_simx *x, const kr_order *o);
+int kr_simx_cancel(kr_simx *x, const kr_order *o);
+int kr_simx_modified(kr_simx *x, const kr_order *o);
+int kr_simx_on_bar(kr_simx *x, uint32_t symbol, kr_ts ts,
+                   const kr_fill_bar *bar);
+int kr_simx_on_quote(kr_simx *x, uint32_t symbol, kr_ts ts, int64_t bid,
+                     int64_t ask);
+
+/* Working orders of a symbol at the exchange. */
+size_t kr_simx_working(const kr_simx *x, uint32_t symbol);
+
+/* ------------------------------------------------------------------------
+ * Strategies and their context
+ * ------------------------------------------------------------------------ */
+
+/* A bar handed to a strategy. */
+typedef struct kr_bar {
+    kr_ts ts;
+    double open, high, low, close, volume;
+} kr_bar;
+
+/* A read-only view of a symbol's bars up to and including the current one:
+ * n rows; reading past n is reading the future and is not allowed. */
+typedef struct kr_bar_view {
+    size_t n;
+    const kr_ts *ts;
+    const double *open, *high, *low, *close, *volume;
+} kr_bar_view;
+
+typedef struct kr_ctx kr_ctx; /* the engine's side, opaque to strategies */
+
+/* An order as a strategy asks for it; kr_order_request_init sets the
+ * defaults (market, GTC, no prices, no bracket). Quantities and prices are
+ * doubles in units and currency; the engine converts them to the
+ * instrument's precision (prices rounded half to even, quantities down to
+ * the lot). */
+typedef struct kr_order_request {
+    uint32_t symbol;
+    int32_t side;       /* kr_side; ignored for a target order */
+    int32_t type;       /* kr_order_type */
+    int32_t tif;        /* kr_tif */
+    double qty;         /* > 0; ignored for a target order */
+    double limit_px;    /* NAN unless limit or stop-limit */
+    double stop_px;     /* NAN unless stop or stop-limit */
+    double target;      /* NAN, or a target position as a signed fraction of
+                           equity (1.0 all in long, 0 flat, -0.5 half
+                           short): the quantity is resolved at the fill
+                           from the equity and the fill price, commission
+                           included, rounded down to the lot */
+    double take_profit; /* bracket: NAN, or the limit price of a take-profit
+                           child */
+    double stop_loss;   /* bracket: NAN, or the stop price of a stop-loss
+                           child. The children are GTC, opposite side, for
+                           the quantity the parent filled, placed as it
+                           fills, one-cancels-other. */
+    const char *tag;    /* NULL or a label kept with the order (31 bytes) */
+} kr_order_request;
+
+void kr_order_request_init(kr_order_request *r);
+
+/* Where an order came from, kept with it for orders.csv. */
+typedef enum kr_order_role {
+    KR_ROLE_ENTRY = 0,   /* the strategy's own */
+    KR_ROLE_TAKE_PROFIT, /* a bracket child */
+    KR_ROLE_STOP_LOSS,   /* a bracket child */
+    KR_ROLE_LIQUIDATION, /* the engine's, on a margin call or at the end */
+} kr_order_role;
+
+/* The strategy interface. Every callback may be NULL. A non-zero return
+ * (a KR_E* code) stops the run, which then returns that code. */
+typedef struct kr_strategy_ops {
+    const char *name;
+    int (*on_start)(void *self, kr_ctx *ctx);
+    int (*on_bar)(void *self, kr_ctx *ctx, uint32_t symbol, const kr_bar *bar);
+    int (*on_order_event)(void *self, kr_ctx *ctx, const kr_order *o,
+                          int event);
+    int (*on_fill)(void *self, kr_ctx *ctx, const kr_fill *f);
+    int (*on_timer)(void *self, kr_ctx *ctx, uint64_t id, kr_ts ts);
+    int (*on_stop)(void *self, kr_ctx *ctx);
+    void (*destroy)(void *self); /* frees self; NULL when nothing to free */
+} kr_strategy_ops;
+
+typedef struct kr_strategy {
+    const kr_strategy_ops *ops;
+    void *self;
+} kr_strategy;
+
+/* Context calls, valid inside the callbacks of a run. */
+
+kr_ts kr_ctx_now(const kr_ctx *c);
+
+/* kr_ctx_submit creates an order from the request, runs the pre-trade risk
+ * check and sends it to the venue. *id (may be NULL) receives the order's
+ * client id in every case but KR_EINVAL. Returns KR_OK; KR_EREJECTED when
+ * risk or the account refused it (the order is recorded as REJECTED with
+ * the reason, and on_order_event is called); KR_EINVAL for a malformed
+ * request (unknown symbol, qty <= 0 after lot rounding, missing prices),
+ * with nothing recorded. */
+int kr_ctx_submit(kr_ctx *c, const kr_order_request *r, uint64_t *id);
+
+/* kr_ctx_cancel asks the venue to cancel an open order: KR_OK, KR_ENOENT
+ * for an unknown or no longer open order. */
+int kr_ctx_cancel(kr_ctx *c, uint64_t id);
+
+/* kr_ctx_modify changes an open order's quantity (0: keep) and prices
+ * (NAN: keep): KR_OK, KR_ENOENT, or KR_EINVAL (see kr_order_transition). */
+int kr_ctx_modify(kr_ctx *c, uint64_t id, double qty, double limit_px,
+                  double stop_px);
+
+/* kr_ctx_cancel_all cancels every open order of `symbol`
+ * (KR_SYMBOL_NONE: of all symbols) and returns how many it asked. */
+size_t kr_ctx_cancel_all(kr_ctx *c, uint32_t symbol);
+
+const kr_order *kr_ctx_order(const kr_ctx *c, uint64_t id);
+size_t kr_ctx_open_orders(const kr_ctx *c, uint32_t symbol);
+
+double kr_ctx_position(const kr_ctx *c, uint32_t symbol); /* signed units */
+double kr_ctx_equity(const kr_ctx *c);   /* at the last marks */
+double kr_ctx_cash(const kr_ctx *c);
+const kr_portfolio *kr_ctx_portfolio(const kr_ctx *c);
+const kr_instrument *kr_ctx_instrument(const kr_ctx *c, uint32_t symbol);
+
+/* The bars of `symbol` seen so far (up to the current one). */
+int kr_ctx_history(const kr_ctx *c, uint32_t symbol, kr_bar_view *out);
+
+size_t kr_ctx_nsymbols(const kr_ctx *c);
+const char *kr_ctx_symbol_name(const kr_ctx *c, uint32_t symbol);
+double kr_ctx_periods_per_year(const kr_ctx *c);
+
+/* kr_ctx_timer schedules on_timer(id) at ts (>= now). */
+int kr_ctx_timer(kr_ctx *c, kr_ts ts, uint64_t id);
+
+/* ------------------------------------------------------------------------
+ * The backtest runner (backtest.c)
+ * ------------------------------------------------------------------------ */
+
+typedef struct kr_backtest_config {
+    double cash;               /* initial cash, account currency (100000) */
+    int32_t ccy_precision;     /* 2 */
+    kr_simx_config venue;      /* fill rule, volume cap, costs */
+    kr_risk_limits risk;       /* pre-trade limits (none) */
+    int32_t allow_short;       /* 0: a sell beyond the position is
+                                  rejected ("no shorting") */
+    double borrow_rate;        /* annual rate charged on the market value of
+                                  short positions, accrued per bar by
+                                  elapsed time over 365 days (0) */
+    double max_leverage;       /* the account's leverage limit, checked with
+                                  the risk limits (1.0: a cash account) */
+    double maintenance_margin; /* margin call when equity < this x gross
+                                  exposure at a bar's close: every order is
+                                  canceled and every position closed at that
+                                  close (0: no margin calls) */
+    int32_t close_at_end;      /* close positions at the last close (0):
+                                  trades still open are reported open */
+    double periods_per_year;   /* 0: inferred from the timestamps */
+    int32_t check_ledger;      /* verify the ledger identity from scratch
+                                  at every event (1 in debug builds, else 0) */
+    int32_t record;            /* what to keep: KR_RECORD_ALL (default) or
+                                  KR_RECORD_EQUITY (the equity column only,
+                                  no orders, fills or trades: sweeps) */
+    void (*progress)(void *user, double done); /* NULL or called about every
+                                  1% of the bars with the fraction done */
+    void *progress_user;
+} kr_backtest_config;
+
+#define KR_RECORD_ALL 0
+#define KR_RECORD_EQUITY 1
+
+void kr_backtest_config_init(kr_backtest_config *c);
+
+/* The data of a run: n series of bars, one per symbol, each with strictly
+ * increasing timestamps (kr_bars_clean), and the instruments: inst[i] is the
+ * instrument of bars[i] and inst[i].symbol == i. names[i] (may be NULL)
+ * name the symbols in reports. The runner borrows all of it. */
+typedef struct kr_backtest_input {
+    const kr_bars *bars;
+    const kr_instrument *inst;
+    const char *const *names;
+    size_t n;
+} kr_backtest_input;
+
+/* A round trip: from a flat position to flat again (a fill through zero
+ * closes one and opens the next). Prices are the average entry and exit
+ * fill prices; qty the largest |position| held; pnl the realized P&L net of
+ * the trip's commissions, fees and borrow; ret = pnl / (entry_price x qty x
+ * multiplier); bars_held counts the symbol's bars from the entry fill's to
+ * the exit fill's. A trip still open at the end has exit_ts KR_TS_NONE and
+ * is valued at the last close. */
+typedef struct kr_trade {
+    uint32_t symbol;
+    int32_t side;        /* KR_BUY for a long trip, KR_SELL for a short */
+    kr_ts entry_ts, exit_ts;
+    double entry_price, exit_price;
+    double qty;
+    double pnl;
+    double ret;
+    double costs;
+    int64_t bars_held;
+} kr_trade;
+
+/* Per-order data kept beside the order records. */
+typedef struct kr_order_extra {
+    int32_t role;        /* kr_order_role */
+    uint64_t parent;     /* a bracket child's parent, else 0 */
+    uint64_t oco;        /* the OCO sibling, else 0 */
+    double target;       /* NAN or the target fraction */
+    char tag[32];
+} kr_order_extra;
+
+/* A finished run's results, and while running, its state. Zero it (or
+ * kr_backtest_init) before kr_backtest_run; kr_backtest_free releases it.
+ * Read the result fields freely; write none. */
+typedef struct kr_backtest {
+    /* results */
+    size_t npoints;      /* equity curve: one point per distinct timestamp */
+    kr_ts *ts;
+    double *equity;      /* cash + marked positions, at the closes */
+    double *cash;        /* NULL under KR_RECORD_EQUITY, as are the rest */
+    double *gross;       /* sum of |market value| */
+    double *net;         /* sum of market value */
+    double *traded;      /* notional traded at the point */
+    kr_order *orders;    /* every order, by id: orders[id - 1] */
+    kr_order_extra *extra;
+    size_t norders;
+    kr_fill *fills;
+    size_t nfills;
+    kr_trade *trades;
+    size_t ntrades;
+    kr_portfolio pf;     /* the account at the end */
+    double ppy;          /* periods per year used */
+    uint64_t nbars;      /* bars replayed */
+    uint64_t nevents;    /* events dispatched (bars, order events, fills,
+                            timers) */
+    uint64_t margin_calls;
+    int64_t borrow_paid; /* money */
+    char stop_reason[128]; /* why the run stopped early, else "" */
+    struct kr_bt_state *st; /* the running state, backtest.c's */
+} kr_backtest;
+
+void kr_backtest_init(kr_backtest *bt);
+void kr_backtest_free(kr_backtest *bt);
+
+/* kr_backtest_run replays the input through the strategy. Bars of one
+ * timestamp are handled together: first the venue matches every symbol's
+ * working orders against its bar and the portfolio marks the closes; then
+ * the margin check and borrow accrual; then each symbol's bar goes to the
+ * strategy over the bus (symbol order); then the equity point is
+ * recorded. Timers fire before the bars of their timestamp. The strategy
+ * sees only the past: kr_ctx_history stops at the current bar, and no
+ * order fills at a price of a bar the strategy had not seen when it
+ * decided, except under KR_FILL_CLOSE (the decision bar's close, by
+ * choice). Returns KR_OK; KR_EINVAL with err for a bad config or input
+ * (naming the field); KR_ENOMEM; or the error a strategy callback
+ * returned. The results are kept in either case. */
+int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
+                    const kr_backtest_input *in, kr_strategy *s,
+                    kr_error *err);
+
+/* ------------------------------------------------------------------------
+ * Statistics of a run (metrics.c)
+ * ------------------------------------------------------------------------ */
+
+/* The statistics of metrics.json, by the conventions of docs/statistics.md
+ * (all from stats.h): returns per point of the equity curve; exposure is
+ * the fraction of points with gross exposure != 0; turnover is annualised
+ * (kr_turnover with ppy); win rate, profit factor, expectancy, average win
+ * and loss from the closed trades' net P&L; psr against 0 from the per-bar
+ * Sharpe; dsr with the given trials (1 trial: dsr = psr). */
+typedef struct kr_bt_metrics {
+    double total_return, cagr, volatility, sharpe, sortino, calmar;
+    double max_drawdown;
+    double max_drawdown_duration; /* bars */
+    double trades;                /* closed trades */
+    double win_rate, profit_factor, expectancy, avg_win, avg_loss;
+    double exposure, turnover, var_95, es_95, skew, kurtosis, psr, dsr;
+    double sharpe_per_bar;        /* mean / std of the per-bar returns */
+    double final_equity, costs, ppy, bars;
+} kr_bt_metrics;
+
+/* kr_bt_metrics_compute: ntrials >= 1; with ntrials >= 2, trial_sharpes
+ * holds the per-bar Sharpe ratios of all the trials (this one included) and
+ * dsr uses their variance. Returns KR_OK, KR_EEMPTY for fewer than two
+ * points (fields NaN), KR_EINVAL. */
+int kr_bt_metrics_compute(const kr_backtest *bt, size_t ntrials,
+                          const double *trial_sharpes, kr_bt_metrics *out);
+
+/* The metrics' names as in metrics.json, and their values by index, so
+ * that writers iterate one table: kr_bt_metric_count() entries. */
+size_t kr_bt_metric_count(void);
+const char *kr_bt_metric_name(size_t i);
+double kr_bt_metric_value(const kr_bt_metrics *m, size_t i);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,7 @@ const char *kr_strerror(int code)
     case KR_EFORMAT: return "unrecognised format";
     case KR_EEMPTY: return "no data";
     case KR_EUNSUPPORTED: return "not supported";
+    case KR_EREJECTED: return "rejected";
     default: return "unknown error";
     }
 }

@@ -24,7 +24,7 @@ static void test_strerror(void **state)
     (void)state;
     static const int codes[] = {KR_OK,     KR_EINVAL, KR_ENOMEM, KR_EIO,
                                 KR_ENOENT, KR_EPARSE, KR_ERANGE, KR_EFORMAT,
-                                KR_EEMPTY, KR_EUNSUPPORTED};
+                                KR_EEMPTY, KR_EUNSUPPORTED, KR_EREJECTED};
     const size_t n = sizeof codes / sizeof codes[0];
     /* Every code has its own text, and none is the unknown one. */
     for (size_t i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ static void test_strerror(void **state)
                                     kr_strerror(codes[j]));
     }
     assert_string_equal(kr_strerror(KR_EPARSE), "malformed input");
-    assert_string_equal(kr_strerror(-10), "unknown error");
+    assert_string_equal(kr_strerror(-11), "unknown error");
     assert_string_equal(kr_strerror(1), "unknown error");
     assert_string_equal(kr_strerror(INT32_MIN), "unknown error");
 }
