@@ -1,10 +1,12 @@
 # Makefile -- the short names for kairos's CMake builds.
 #
 #   make            build build/kairos and libkairos (RelWithDebInfo)
-#   make demo       build, then run the main job on the bundled sample data
+#   make demo       build, then backtest sma_cross 50/200 on the bundled S&P
+#                   500 data into results/sma_cross (open report.html)
 #   make test       build and run the whole test suite (ctest); installs the
 #                   TA-Lib oracle of the indicator tests first if missing
-#                   (npm ci --prefix tests/ta/oracle)
+#                   (npm ci --prefix tests/ta/oracle), and playwright-core
+#                   for the report's browser test (tests/report/browser)
 #   make sanitize   the test suite again under ASan + UBSan (clang), in build-asan/
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang), in build-fuzz/
 #   make bench      release build with -march=native, runs every benchmark,
@@ -29,8 +31,8 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/kairos data info data/sp500.csv
-	$(BUILD)/kairos data validate data/sp500.csv
+	$(BUILD)/kairos backtest --data data/sp500.csv \
+	    --strategy sma_cross:fast=50,slow=200 --out results/sma_cross
 
 # The indicator tests compare against TA-Lib run by node (tests/ta/oracle).
 # A stamp of our own: npm gives the files it unpacks a fixed old mtime.
@@ -40,10 +42,17 @@ $(ORACLE): tests/ta/oracle/package-lock.json
 	npm ci --prefix tests/ta/oracle --no-audit --no-fund
 	touch $@
 
-test: build $(ORACLE)
+# The report test opens report.html in Chromium through playwright-core.
+BROWSER = tests/report/browser/node_modules/.installed
+
+$(BROWSER): tests/report/browser/package-lock.json
+	npm ci --prefix tests/report/browser --no-audit --no-fund
+	touch $@
+
+test: build $(ORACLE) $(BROWSER)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-sanitize: $(ORACLE)
+sanitize: $(ORACLE) $(BROWSER)
 	cmake -S . -B build-asan -DCMAKE_C_COMPILER=$(CC_CLANG) \
 	      -DCMAKE_BUILD_TYPE=Debug -DKR_SANITIZE=ON -DKR_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)

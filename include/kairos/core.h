@@ -222,6 +222,17 @@ uint32_t kr_symtab_count(const kr_symtab *t);
  * Small helpers shared by every domain
  * ------------------------------------------------------------------------ */
 
+/* kr_parallel_for runs fn(user, i, worker) for every i in [0, n) on
+ * `threads` threads (0: one per core; the caller's thread is worker 0 and
+ * the workers are 0..threads-1), each task once, in no set order. A task
+ * returning non-zero stops the hand-out of new tasks, and the first such
+ * value is returned once the running ones finish; else KR_OK (KR_ENOMEM
+ * if no thread could be set up). */
+typedef int (*kr_task_fn)(void *user, size_t i, int worker);
+int kr_parallel_for(size_t n, int threads, kr_task_fn fn, void *user);
+/* The processors online, at least 1. */
+int kr_cpu_count(void);
+
 /* Allocation of column storage: 64-byte aligned, so batch kernels can use
  * aligned vector loads. Free with kr_free_aligned. Returns NULL on failure. */
 void *kr_alloc_aligned(size_t size);
@@ -234,6 +245,59 @@ int64_t kr_monotonic_ns(void);
  * same double (tries 15, 16 then 17 significant digits). NaN is written as
  * an empty string. Returns the length. */
 size_t kr_format_double(double v, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------
+ * Run configuration: a YAML file flattened to dotted keys (config.c)
+ * ------------------------------------------------------------------------ */
+
+/* One setting: a dotted key ("risk.max_leverage"), its value as text (a
+ * sequence of scalars comma-joined: "a.csv,b.csv"; a null value ""), and
+ * where the value starts in the file (1-based line and column). */
+typedef struct kr_config_entry {
+    char *key;
+    char *value;
+    int64_t line;
+    int column;
+} kr_config_entry;
+
+/* A loaded configuration: n entries in file order, owned, and the name of
+ * its source for messages. Caller-allocated; kr_config_parse/_load set it
+ * up, kr_config_free releases it. */
+typedef struct kr_config {
+    kr_config_entry *items;
+    size_t n;
+    char file[256];
+} kr_config;
+
+/* Limits of a configuration file. */
+#define KR_CONFIG_MAX_DEPTH 8       /* nested mappings, the top one counted */
+#define KR_CONFIG_MAX_ENTRIES 10000
+
+/* kr_config_parse reads `len` bytes of YAML at `text` (`name` names them in
+ * messages; may be NULL). The document must be a mapping (or empty);
+ * nested mappings flatten to dotted keys, a sequence of scalars to one
+ * comma-joined value. Refused with KR_EPARSE, err naming the file, line
+ * and column: a syntax error, a top level that is not a mapping, a key
+ * that is not a scalar, a sequence holding mappings or sequences, a
+ * duplicate key (after flattening), nesting deeper than
+ * KR_CONFIG_MAX_DEPTH, anchors and aliases, more than
+ * KR_CONFIG_MAX_ENTRIES entries, a value holding a NUL byte, more than one
+ * document. KR_ENOMEM. `c` is set up in every case: empty on error, and
+ * kr_config_free is always safe. */
+int kr_config_parse(kr_config *c, const char *text, size_t len,
+                    const char *name, kr_error *err);
+
+/* kr_config_load reads the whole file at `path` and parses it: as
+ * kr_config_parse, plus KR_ENOENT for a missing file and KR_EIO for one
+ * that cannot be read (a directory, no permission). */
+int kr_config_load(kr_config *c, const char *path, kr_error *err);
+
+/* kr_config_free releases the entries; `c` may be NULL. */
+void kr_config_free(kr_config *c);
+
+/* kr_config_get returns the entry of `key`, or NULL. The pointer is valid
+ * until kr_config_free. */
+const kr_config_entry *kr_config_get(const kr_config *c, const char *key);
 
 #ifdef __cplusplus
 }

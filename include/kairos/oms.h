@@ -346,6 +346,13 @@ const kr_position *kr_portfolio_position(const kr_portfolio *p,
  * asserted after every fill. */
 int kr_portfolio_apply_fill(kr_portfolio *p, const kr_fill *f);
 
+/* kr_portfolio_charge books a cost that comes with no fill (borrow on a
+ * short, a financing charge, a fee): `amount` (money, raw at the
+ * portfolio's precision; negative for a credit) leaves cash and is added to
+ * the symbol's fees, so the ledger identity holds. KR_ENOENT for an
+ * instrument not added, KR_EINVAL, KR_ERANGE (portfolio untouched). */
+int kr_portfolio_charge(kr_portfolio *p, uint32_t symbol, int64_t amount);
+
 /* kr_portfolio_mark sets the mark price of every symbol s < n with
  * prices[s] != KR_PX_NONE (prices may be NULL when n is 0), then values the
  * portfolio into *out (which may be NULL). A position never marked is valued

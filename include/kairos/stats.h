@@ -170,6 +170,16 @@ int kr_turnover(size_t n, const double *traded, const double *equity,
  * NaN when n < 2, an input is NaN, or the radicand is not > 0. */
 double kr_psr(double sr, double n, double skew, double kurt, double sr_star);
 
+/* kr_min_trl is the minimum track record length of Bailey and Lopez de
+ * Prado (2012, section 4): how many per-bar returns it takes for
+ * PSR(sr_star) to reach prob, given the per-bar Sharpe sr, skew and
+ * non-excess kurtosis:
+ *   1 + (1 - skew sr + (kurt-1)/4 sr^2) (Phi^-1(prob) / (sr - sr_star))^2
+ * NaN when sr <= sr_star, prob outside (0, 1), an input is NaN, or the
+ * radicand is not > 0. */
+double kr_min_trl(double sr, double skew, double kurt, double sr_star,
+                  double prob);
+
 /* kr_expected_max_sharpe is the expected maximum of the per-bar Sharpe
  * ratios of n_trials independent trials whose Sharpe ratios have variance
  * var_sr and mean 0 (Bailey and Lopez de Prado 2014, after the false strategy

@@ -26,7 +26,15 @@
     X(data_adjust, "data", "adjust", "FILE [--actions FILE] [-o FILE]",        \
       "split and dividend adjustment from adj close or an actions file")       \
     X(ta, "ta", "", "FILE --ind NAME[:P1,...] [--ind ...] [-o FILE] | --list", \
-      "technical indicators over a bar file, TA-Lib compatible; --list")
+      "technical indicators over a bar file, TA-Lib compatible; --list")    \
+    X(backtest, "backtest", "",                                                \
+      "--data FILE[,...] --strategy SPEC --out DIR [--config run.yaml]",       \
+      "a strategy on the simulated exchange: metrics, trades, HTML report")    \
+    X(sweep, "sweep", "",                                                      \
+      "--data FILE --strategy NAME --grid K=A:B:S,... --out FILE.csv",         \
+      "a parameter grid on every core; the best run's deflated Sharpe")        \
+    X(strategies, "strategies", "", "[--markdown]",                            \
+      "the built-in strategies, their parameters and defaults")
 
 #define KR_CMD_DECLARE(id, group, name, synopsis, summary)                     \
     int kr_cmd_##id(int argc, char **argv);

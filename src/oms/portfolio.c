@@ -209,6 +209,24 @@ int kr_portfolio_apply_fill(kr_portfolio *p, const kr_fill *f)
     return KR_OK;
 }
 
+int kr_portfolio_charge(kr_portfolio *p, uint32_t symbol, int64_t amount)
+{
+    if (!p || amount == INT64_MIN)
+        return KR_EINVAL;
+    kr_position *pos = find(p, symbol);
+    if (!pos)
+        return KR_ENOENT;
+    int64_t cash, costs, fees;
+    if (SUM(&cash, p->cash, -amount) || SUM(&costs, p->costs, amount) ||
+        SUM(&fees, pos->fees, amount))
+        return KR_ERANGE;
+    p->cash = cash;
+    p->costs = costs;
+    pos->fees = fees;
+    assert(ledger_ok(p, pos));
+    return KR_OK;
+}
+
 /* ------------------------------------------------------------------------
  * Valuation
  * ------------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include "kairos/risk.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 void kr_risk_limits_init(kr_risk_limits *l)
@@ -31,11 +32,17 @@ int kr_risk_reduces(const kr_risk_order *o)
     return 0;
 }
 
-static int reject(char *reason, size_t size, int code, const char *fmt,
-                  double a, double b)
+static int reject(char *reason, size_t size, int code, const char *fmt, ...)
+    KR_PRINTF(4, 5);
+
+static int reject(char *reason, size_t size, int code, const char *fmt, ...)
 {
-    if (reason && size)
-        snprintf(reason, size, fmt, a, b);
+    if (reason && size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(reason, size, fmt, ap);
+        va_end(ap);
+    }
     return code;
 }
 
@@ -56,7 +63,7 @@ int kr_risk_check(const kr_risk_limits *l, const kr_risk_order *o,
         return KR_OK;
     if (l->halted)
         return reject(reason, size, KR_EREJECTED,
-                      "kill_switch: trading halted%.0s%.0s", 0, 0);
+                      "kill_switch: trading halted");
     double notional = fabs(o->qty) * o->price * o->multiplier;
     if (l->max_order_notional > 0 && notional > l->max_order_notional)
         return reject(reason, size, KR_EREJECTED,
@@ -72,12 +79,14 @@ int kr_risk_check(const kr_risk_limits *l, const kr_risk_order *o,
                        fabs(after) * o->price * o->multiplier;
         if (o->equity <= 0)
             return reject(reason, size, KR_EREJECTED,
-                          "max_leverage: equity %.2f is not positive%.0s",
-                          o->equity, 0);
+                          "max_leverage: equity %.2f is not positive",
+                          o->equity);
         double lev = gross / o->equity;
-        /* A relative slack of 1e-9 lets an order sized to exactly the
-         * limit through despite rounding in the snapshot. */
-        if (lev > l->max_leverage * (1 + 1e-9))
+        /* A relative slack of 1e-6 lets an order sized to exactly the
+         * limit through despite rounding in the snapshot (quantities to
+         * their lot, prices to their tick); the venue's fill-time sizing
+         * is exact. */
+        if (lev > l->max_leverage * (1 + 1e-6))
             return reject(reason, size, KR_EREJECTED,
                           "max_leverage: leverage %.4f would exceed %.4f",
                           lev, l->max_leverage);

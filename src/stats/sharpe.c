@@ -39,6 +39,19 @@ double kr_psr(double sr, double n, double skew, double kurt, double sr_star)
     return gsl_cdf_ugaussian_P(z);
 }
 
+double kr_min_trl(double sr, double skew, double kurt, double sr_star,
+                  double prob)
+{
+    if (isnan(sr) || isnan(skew) || isnan(kurt) || isnan(sr_star) ||
+        !(sr > sr_star) || !(prob > 0 && prob < 1))
+        return NAN;
+    double rad = 1.0 - skew * sr + (kurt - 1.0) / 4.0 * sr * sr;
+    if (!(rad > 0) || !isfinite(rad))
+        return NAN;
+    double z = gsl_cdf_ugaussian_Pinv(prob) / (sr - sr_star);
+    return 1.0 + rad * z * z;
+}
+
 double kr_expected_max_sharpe(double n_trials, double var_sr)
 {
     if (!(n_trials >= 1) || !(var_sr >= 0) || !isfinite(var_sr))

@@ -2,7 +2,8 @@
  *
  * The first byte picks the parser, the rest is its input: timestamps and
  * times of day, intervals, indicator specs ("macd:12,26,9" from the command
- * line), corporate-actions files and holiday files (written to a temporary
+ * line; the same text also as --slippage and --commission cost specs),
+ * corporate-actions files and holiday files (written to a temporary
  * file, since those loaders take a path). Each must either succeed with a
  * value that survives its own round trip, or fail with an error code and,
  * where it reports one, a message.
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "kairos/data.h"
+#include "kairos/engine.h"
 #include "kairos/ta.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -86,6 +88,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (kr_ta_check_params(info, params, NULL) != KR_OK)
                 abort(); /* parse_spec only returns checked parameters */
         } else if (err.msg[0] == '\0') {
+            abort();
+        }
+        /* The same text as a --slippage and a --commission spec: either a
+         * model within the documented ranges, or an error with a message
+         * and the model untouched. */
+        kr_cost_model m, before;
+        kr_cost_model_init(&m);
+        before = m;
+        kr_error_clear(&err);
+        if (kr_cost_parse_slippage(&m, buf, "--slippage", &err) == KR_OK) {
+            if (m.slip < KR_SLIP_NONE || m.slip > KR_SLIP_SQRT ||
+                !(m.spread_fraction >= 0 && m.spread_fraction <= 1) ||
+                !(m.spread_factor >= 0 && m.spread_factor <= 1) ||
+                !(m.impact_k >= 0) || !(m.impact_sigma >= 0))
+                abort();
+        } else if (err.msg[0] == '\0' || memcmp(&m, &before, sizeof m)) {
+            abort();
+        }
+        kr_cost_model_init(&m);
+        kr_error_clear(&err);
+        if (kr_cost_parse_commission(&m, buf, 2, "--commission", &err) ==
+            KR_OK) {
+            if (m.comm == KR_COMM_TIERED &&
+                (m.ntiers < 1 || m.ntiers > KR_COMM_MAX_TIERS ||
+                 m.tiers[0].threshold != 0))
+                abort();
+            for (size_t i = 1; i < m.ntiers; i++)
+                if (m.tiers[i].threshold <= m.tiers[i - 1].threshold)
+                    abort();
+        } else if (err.msg[0] == '\0' || memcmp(&m, &before, sizeof m)) {
             abort();
         }
         break;
