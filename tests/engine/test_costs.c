@@ -52,31 +52,30 @@ static void test_parse_slippage_good(void **state)
     (void)state;
     kr_cost_model m;
     kr_error err;
+    const char *opt = "--slippage";
     kr_cost_model_init(&m);
-    assert_int_equal(kr_cost_parse_slippage(&m, "bps:2.5", "--slippage", &err),
-                     KR_OK);
+    assert_int_equal(kr_cost_parse_slippage(&m, "bps:2.5", opt, &err), KR_OK);
     assert_int_equal(m.slip, KR_SLIP_BPS);
     assert_true(m.slip_bps == 2.5);
 
     assert_int_equal(
-        kr_cost_parse_slippage(&m, "spread:0.25,factor=0.2", "--slippage", &err),
+        kr_cost_parse_slippage(&m, "spread:0.25,factor=0.2", opt, &err),
         KR_OK);
     assert_int_equal(m.slip, KR_SLIP_SPREAD);
     assert_true(m.spread_fraction == 0.25);
     assert_true(m.spread_factor == 0.2);
     /* An optional parameter left out takes its default, not the old value. */
-    assert_int_equal(kr_cost_parse_slippage(&m, "spread:1", "--slippage", &err),
-                     KR_OK);
+    assert_int_equal(kr_cost_parse_slippage(&m, "spread:1", opt, &err), KR_OK);
     assert_true(m.spread_fraction == 1.0);
     assert_true(m.spread_factor == 0.1);
 
     assert_int_equal(
-        kr_cost_parse_slippage(&m, "sqrt:0.3,sigma=0.02", "--slippage", &err),
+        kr_cost_parse_slippage(&m, "sqrt:0.3,sigma=0.02", opt, &err),
         KR_OK);
     assert_int_equal(m.slip, KR_SLIP_SQRT);
     assert_true(m.impact_k == 0.3);
     assert_true(m.impact_sigma == 0.02);
-    assert_int_equal(kr_cost_parse_slippage(&m, "sqrt:1e-1", "--slippage", &err),
+    assert_int_equal(kr_cost_parse_slippage(&m, "sqrt:1e-1", opt, &err),
                      KR_OK);
     assert_true(m.impact_k == 0.1);
     assert_true(m.impact_sigma == 0);
@@ -84,8 +83,7 @@ static void test_parse_slippage_good(void **state)
     /* The slippage part only: the commission part is left alone. */
     m.comm = KR_COMM_BPS;
     m.comm_bps = 3;
-    assert_int_equal(kr_cost_parse_slippage(&m, "none", "--slippage", &err),
-                     KR_OK);
+    assert_int_equal(kr_cost_parse_slippage(&m, "none", opt, &err), KR_OK);
     assert_int_equal(m.slip, KR_SLIP_NONE);
     assert_int_equal(m.comm, KR_COMM_BPS);
     assert_true(m.comm_bps == 3);
@@ -340,7 +338,8 @@ static void test_slippage_spread(void **state)
      * spread 0.20 x 1 takes 0.01 to -0.19, clamped to the low 0.00, then
      * to one tick. */
     kr_fill_bar cheap = {1, 2, 0, 1, 100};
-    assert_int_equal(kr_cost_parse_slippage(&m, "spread:1", NULL, NULL), KR_OK);
+    assert_int_equal(kr_cost_parse_slippage(&m, "spread:1", NULL, NULL),
+                     KR_OK);
     assert_int_equal(slip(&m, &inst, KR_SELL, 1, 100, &cheap, 20), 1);
 }
 
@@ -364,7 +363,8 @@ static void test_slippage_sqrt(void **state)
                      10010);
     /* sigma from the bar: (102 - 99) / 101 = 0.0297029...; 400 of 10000:
      * sqrt = 0.2; 10000 x 0.1 x 0.0297029 x 0.2 = 5.94 ticks, up to 6. */
-    assert_int_equal(kr_cost_parse_slippage(&m, "sqrt:0.1", NULL, NULL), KR_OK);
+    assert_int_equal(kr_cost_parse_slippage(&m, "sqrt:0.1", NULL, NULL),
+                     KR_OK);
     assert_int_equal(slip(&m, &inst, KR_BUY, 10000, 400, &BAR, KR_PX_NONE),
                      10006);
     assert_int_equal(slip(&m, &inst, KR_SELL, 10000, 400, &BAR, KR_PX_NONE),
