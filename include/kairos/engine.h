@@ -484,8 +484,9 @@ typedef struct kr_venue_report {
  *           filling at `price` (raw, slippage included), so that the venue
  *           fills exactly that: KR_OK with *qty > 0, or KR_ENOENT when the
  *           account already holds the target (the venue then cancels the
- *           order with reason "target reached"). For any other order it
- *           sets *qty to the order's leaves. */
+ *           order: a plain CANCEL, which carries no reason). For any other
+ *           order it sets *qty to what may fill: the leaves, less what the
+ *           buying-power and no-shorting rules take off. */
 typedef struct kr_venue_sink {
     void *engine;
     int (*report)(void *engine, const kr_venue_report *r);
@@ -528,7 +529,7 @@ void kr_simx_config_init(kr_simx_config *c);
 
 /* The simulated exchange matches orders against bars, one symbol at a time,
  * along the intrabar path of kr_fill_price_for_bar. Its rules, which
- * docs/backtest.md repeats for users:
+ * docs/simulated-exchange.md repeats for users:
  *
  *   - An order submitted while the strategy handles bar t works from the
  *     symbol's next bar t+1. The exception is a market order under
@@ -579,7 +580,10 @@ int kr_simx_init(kr_simx *x, const kr_simx_config *cfg,
                  const kr_instrument *inst, size_t nsym, kr_venue_sink sink);
 void kr_simx_free(kr_simx *x);
 
-/* The venue ops, callable directly (kr_simx_venue_ops wraps them). */
+/* The venue ops, callable directly (kr_simx_venue_ops wraps them).
+ * kr_simx_modified returns KR_ENOENT for an order the exchange does not
+ * hold; kr_simx_on_bar returns KR_ERANGE when a symbol's bar time does not
+ * increase. */
 int kr_simx_submit(kr_simx *x, const kr_order *o);
 int kr_simx_cancel(kr_simx *x, const kr_order *o);
 int kr_simx_modified(kr_simx *x, const kr_order *o);

@@ -497,7 +497,12 @@ static int bracket(struct kr_bt_state *st, kr_order *o)
         qty -= qty % o->lot_size;
     if (qty <= 0)
         return KR_OK;
+    char tag[sizeof st->bt->extra[pi].tag];
+    memcpy(tag, st->bt->extra[pi].tag, sizeof tag);
     for (int leg = 0; leg < 2; leg++) {
+        /* A strategy called back from an earlier step may have added
+         * orders: the store may have moved. */
+        o = &st->bt->orders[pi];
         double px = leg == 0 ? tpx : slx;
         if (isnan(px))
             continue;
@@ -536,7 +541,7 @@ static int bracket(struct kr_bt_state *st, kr_order *o)
         };
         rc = new_order(st, &p, o->symbol,
                        leg == 0 ? KR_ROLE_TAKE_PROFIT : KR_ROLE_STOP_LOSS,
-                       st->bt->extra[pi].tag, NAN, &c);
+                       tag, NAN, &c);
         if (rc)
             return rc;
         o = &st->bt->orders[pi]; /* the store may have moved */
