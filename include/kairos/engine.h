@@ -595,6 +595,12 @@ int kr_simx_on_quote(kr_simx *x, uint32_t symbol, kr_ts ts, int64_t bid,
 /* Working orders of a symbol at the exchange. */
 size_t kr_simx_working(const kr_simx *x, uint32_t symbol);
 
+/* kr_simx_working_ids copies the ids of up to `cap` working orders of
+ * `symbol` into ids and returns how many there are (which may be more than
+ * cap). */
+size_t kr_simx_working_ids(const kr_simx *x, uint32_t symbol, uint64_t *ids,
+                           size_t cap);
+
 /* ------------------------------------------------------------------------
  * Strategies and their context
  * ------------------------------------------------------------------------ */

@@ -89,8 +89,8 @@ typedef struct kr_sizing {
 void kr_sizing_init(kr_sizing *s);
 
 /* kr_round_lot rounds |qty| down to a multiple of lot (lot 0: unchanged),
- * keeping the sign; a relative tolerance of 1e-9 keeps 2.9999999999 lots at
- * 3. */
+ * keeping the sign; a relative tolerance of 1e-9, capped at a thousandth of
+ * a lot so that it never rounds up, keeps 2.9999999999 lots at 3. */
 double kr_round_lot(double qty, double lot);
 
 /* kr_size_vol_fraction is the fraction of equity that targets an annual

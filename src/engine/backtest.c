@@ -44,6 +44,9 @@ typedef struct sym_state {
     size_t mark_row;   /* row whose close is the mark; SIZE_MAX: none */
     size_t conv_row;   /* row marks[] holds; SIZE_MAX: none */
     int64_t mv;        /* market value at the mark, money */
+    int64_t pending;   /* signed leaves of the open entry orders sent with
+                          a quantity (the no-shorting check), raw */
+    double units;      /* the position in units, for kr_ctx_position */
     kr_ts last_ts;     /* ts of the last bar */
     /* the open round trip */
     bool trip;
@@ -362,9 +365,22 @@ static int publish_fill(struct kr_bt_state *st, const kr_fill *f)
     return kr_bus_publish_event(&st->bus, &ev);
 }
 
-/* Applies an event to an order record; a failure is a bug of the venue. */
+/* What order o adds to its symbol's pending quantity: its signed leaves
+ * while open, for the strategy's own orders sent with a quantity. */
+static int64_t pending_of(const struct kr_bt_state *st, const kr_order *o)
+{
+    size_t i = o->id - 1;
+    if (!kr_order_is_open(o) || st->aux[i].reduce ||
+        !isnan(st->bt->extra[i].target))
+        return 0;
+    return o->side * kr_order_leaves(o);
+}
+
+/* Applies an event to an order record, keeping the symbol's pending
+ * quantity; a failure is a bug of the venue. */
 static int apply(struct kr_bt_state *st, kr_order *o, const kr_order_event *e)
 {
+    const int64_t before = pending_of(st, o);
     kr_order_event ev = *e;
     kr_ts now = kr_clock_now(&st->clock);
     if (ev.ts == KR_TS_NONE || ev.ts < o->ts_last)
@@ -376,6 +392,7 @@ static int apply(struct kr_bt_state *st, kr_order *o, const kr_order_event *e)
                  kr_order_status_name(o->status));
         return fail(st, KR_EINVAL, "venue", msg);
     }
+    st->sym[o->symbol].pending += pending_of(st, o) - before;
     return KR_OK;
 }
 
@@ -429,17 +446,7 @@ static int reject(struct kr_bt_state *st, kr_order *o, const char *reason)
 /* Signed leaves of the open entry orders of symbol s (the short check). */
 static double pending(const struct kr_bt_state *st, uint32_t s)
 {
-    double sum = 0;
-    const kr_backtest *bt = st->bt;
-    for (size_t i = 0; i < bt->norders; i++) {
-        const kr_order *o = &bt->orders[i];
-        if (o->symbol != s || !kr_order_is_open(o) || st->aux[i].reduce ||
-            !isnan(bt->extra[i].target))
-            continue;
-        sum += o->side * kr_fixed_to_double(kr_order_leaves(o),
-                                            o->size_precision);
-    }
-    return sum;
+    return units(posn(st, s), st->sym[s].pending);
 }
 
 /* Risk-checks order o (status NEW) and sends it, or rejects it. `qty` is
@@ -602,6 +609,7 @@ static int book(struct kr_bt_state *st, kr_order *o, int64_t qty,
     if (rc)
         return fail(st, rc, "portfolio", "a fill could not be booked "
                                          "(amounts out of range)");
+    st->sym[s].units = units(posn(st, s), posn(st, s)->qty);
     if ((rc = remark(st, s)))
         return rc;
     if (kr_notional(&st->in->inst[s], price, qty, st->cfg.ccy_precision,
@@ -660,8 +668,78 @@ static const kr_order *sink_order(void *engine, uint64_t id)
     return order_by_id(engine, id);
 }
 
+/* Whether a fill of `want` (signed raw) at `price` leaves the position
+ * worth at most frac x (equity - commission) - other - one cent, in exact
+ * integer money (`equity` and `other`, the gross exposure of the other
+ * symbols, are raw money with this symbol valued at `price`). A fill that
+ * only reduces the position always fits. *excess gets by how much it does
+ * not (raw money). */
+static int fits(struct kr_bt_state *st, const kr_instrument *inst,
+                int64_t price, int64_t pos, int64_t want, double frac,
+                int64_t equity, int64_t other, double *excess)
+{
+    const int cp = st->cfg.ccy_precision;
+    int64_t after = pos + want;
+    int64_t a_after = after < 0 ? -after : after;
+    int64_t a_pos = pos < 0 ? -pos : pos;
+    bool same = (after > 0) == (pos > 0) || pos == 0 || after == 0;
+    *excess = 0;
+    if (want == 0 || (a_after <= a_pos && same))
+        return 1;
+    int64_t n_after, c = 0, w = want < 0 ? -want : want;
+    if (kr_notional(inst, price, a_after, cp, &n_after) ||
+        kr_cost_commission(&st->cfg.venue.cost, inst, w, price, cp, &c))
+        return 0;
+    double limit = frac * (double)(equity - c) - (double)other - 1.0;
+    *excess = (double)n_after - fmax(limit, 0);
+    return (double)n_after <= limit;
+}
+
+/* Adjusts `*want` (signed raw, a multiple of lotq) to the largest whole-lot
+ * fill, no larger than asked and toward zero from it, that fits (above).
+ * The excess gives a first cut; bisection between the last size that did
+ * not fit and the first that did then finds the exact answer, whatever the
+ * commission model (the cost grows with the quantity). */
+static void fit(struct kr_bt_state *st, const kr_instrument *inst,
+                int64_t price, int64_t pos, int64_t *want, double frac,
+                int64_t equity, int64_t other, int64_t lotq)
+{
+    const double per_q = kr_fixed_to_double(price, inst->price_precision) *
+                         (double)inst->multiplier *
+                         pow(10, st->cfg.ccy_precision - inst->size_precision);
+    double excess;
+    if (fits(st, inst, price, pos, *want, frac, equity, other, &excess))
+        return;
+    const int64_t sgn = *want > 0 ? 1 : -1;
+    int64_t hi = *want * sgn / lotq; /* in lots, does not fit */
+    int64_t lo = 0;                  /* in lots, fits (no trade always does) */
+    /* The excess priced at the fill price, in lots, is about what must go;
+     * try just below that first. */
+    double dq = per_q > 0 ? ceil(excess / per_q / (double)lotq) : (double)hi;
+    int64_t guess = dq < (double)hi ? hi - (int64_t)dq : 0;
+    if (guess > 0 && guess < hi) {
+        if (fits(st, inst, price, pos, sgn * guess * lotq, frac, equity,
+                 other, &excess))
+            lo = guess;
+        else
+            hi = guess;
+    }
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (fits(st, inst, price, pos, sgn * mid * lotq, frac, equity, other,
+                 &excess))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *want = sgn * lo * lotq;
+}
+
 /* The quantity order o may fill at `price` (raw): the target's, capped by
- * buying power and by the no-shorting rule. */
+ * buying power and by the no-shorting rule, in whole lots (the quantum of
+ * the size precision without a lot). Integer arithmetic throughout, so a
+ * target of 0 sells exactly what is held and a buy never spends more than
+ * the equity allows. */
 static int sink_resolve(void *engine, uint64_t id, int64_t price,
                         int64_t *qty)
 {
@@ -673,89 +751,67 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
     const uint32_t s = o->symbol;
     const kr_position *p = posn(st, s);
     const kr_instrument *inst = &p->inst;
-    const double m = (double)inst->multiplier;
-    const double px = kr_fixed_to_double(price, inst->price_precision);
-    const double pos = units(p, p->qty);
-    const double lot = unit_lot(inst);
-    /* Equity and gross with this symbol at the fill price. */
+    const int64_t lotq = inst->lot_size > 0 ? inst->lot_size : 1;
+    const int64_t pos = p->qty;
+    /* Equity and the other symbols' gross with this one at the price. */
     int64_t mv_at = 0;
-    if (p->qty != 0 &&
-        kr_notional(inst, price, p->qty, st->cfg.ccy_precision, &mv_at))
+    if (pos != 0 &&
+        kr_notional(inst, price, pos, st->cfg.ccy_precision, &mv_at))
         return KR_ERANGE;
     const int64_t mvs = st->sym[s].mv;
-    const double eq = money(st, st->bt->pf.cash + st->net - mvs + mv_at);
-    const double gross_other =
-        money(st, st->gross - (mvs < 0 ? -mvs : mvs));
+    const int64_t equity = st->bt->pf.cash + st->net - mvs + mv_at;
+    const int64_t other = st->gross - (mvs < 0 ? -mvs : mvs);
     const double target = st->bt->extra[i].target;
     const double lev = st->limits.max_leverage;
-    const double cent = kr_fixed_to_double(1, st->cfg.ccy_precision);
-
-    double want; /* signed quantity to trade */
-    double leaves = kr_fixed_to_double(kr_order_leaves(o), o->size_precision);
+    int64_t want; /* signed raw quantity to trade */
+    int rc;
     if (!isnan(target)) {
         double f = target < 0 && !st->cfg.allow_short ? 0 : target;
-        double c = 0, goal = 0;
-        for (int it = 0; it < 3; it++) {
-            double room = fabs(f) * (eq - c) - (f != 0 ? cent : 0);
-            goal = f == 0 ? 0 : copysign(fmax(room, 0) / (px * m), f);
-            double dq = fabs(kr_round_lot(goal - pos, lot));
-            int64_t dq_raw, craw = 0;
-            if (dq <= 0 || to_raw(dq, o->size_precision, &dq_raw) ||
-                dq_raw <= 0)
-                break;
-            if (kr_cost_commission(&st->cfg.venue.cost, inst, dq_raw, price,
-                                   st->cfg.ccy_precision, &craw))
-                break;
-            c = money(st, craw);
+        int64_t goal = 0;
+        if (f != 0) {
+            /* A first guess from the equity alone, a few lots over the
+             * answer at most; fit() takes the commission and the cent off
+             * exactly, and never grows past this. */
+            double px = kr_fixed_to_double(price, inst->price_precision);
+            double units = f * money(st, equity) /
+                           (px * (double)inst->multiplier);
+            double g = trunc(units * pow(10, inst->size_precision));
+            if (!(fabs(g) < 9e18))
+                return KR_ERANGE;
+            goal = (int64_t)g + (f > 0 ? 2 * lotq : -2 * lotq);
         }
-        /* The difference rounds toward zero, so a position within a lot
-         * of its target is left alone (no churn) and a buy never goes
-         * past what the equity pays for. */
-        want = kr_round_lot(goal - pos, lot);
+        want = goal - pos;
+        want -= want % lotq; /* toward zero: no churn within a lot */
+        fit(st, inst, price, pos, &want, fabs(f), equity, 0, lotq);
+        if (lev > 0)
+            fit(st, inst, price, pos, &want, lev, equity, other, lotq);
     } else {
-        want = o->side * leaves;
-        /* Buying power: a fill that adds exposure keeps gross within the
-         * leverage limit of the equity after its commission. */
-        double after = pos + want;
-        if (lev > 0 && fabs(after) > fabs(pos)) {
-            int64_t craw = 0, lraw;
-            if (to_raw(leaves, o->size_precision, &lraw) == KR_OK &&
-                lraw > 0)
-                kr_cost_commission(&st->cfg.venue.cost, inst, lraw, price,
-                                   st->cfg.ccy_precision, &craw);
-            double room = lev * (eq - money(st, craw)) - gross_other - cent;
-            double maxabs = fmax(room, 0) / (px * m);
-            if (fabs(after) > maxabs)
-                want = kr_round_lot(copysign(maxabs, after), lot) - pos;
-        }
+        want = o->side * kr_order_leaves(o);
         if (!st->cfg.allow_short && !st->aux[i].reduce && pos + want < 0)
-            want = -pos;
-        if (st->aux[i].reduce && fabs(pos + want) > fabs(pos) &&
-            (pos + want) * pos < 0)
-            want = -pos; /* a child never flips the position */
-        if (st->aux[i].reduce && pos == 0)
-            want = 0;
+            want = pos > 0 ? -pos : 0;
+        if (st->aux[i].reduce) {
+            /* A child only ever closes what is held. */
+            if (pos == 0 || (pos > 0) == (want > 0))
+                want = 0;
+            else if ((want < 0 ? -want : want) > (pos < 0 ? -pos : pos))
+                want = -pos;
+        }
+        want -= want % lotq;
+        if (lev > 0)
+            fit(st, inst, price, pos, &want, lev, equity, other, lotq);
     }
     /* The order's side is fixed: a target now on the other side is
      * reached. */
     if (want * o->side <= 0)
         return KR_ENOENT;
-    int64_t raw;
-    if (to_raw(fabs(want), o->size_precision, &raw) || raw <= 0)
-        return KR_ENOENT;
-    if (o->lot_size > 0)
-        raw -= raw % o->lot_size;
-    if (raw <= 0)
-        return KR_ENOENT;
-    int64_t lv = kr_order_leaves(o);
-    if (raw != lv) {
+    int64_t raw = want < 0 ? -want : want;
+    if (raw != kr_order_leaves(o)) {
         kr_order_event ev = {.type = KR_OEV_MODIFY,
                              .ts = kr_clock_now(&st->clock)};
         ev.u.modify.qty = o->filled_qty + raw;
         ev.u.modify.limit_px = KR_PX_NONE;
         ev.u.modify.stop_px = KR_PX_NONE;
-        int rc = apply(st, o, &ev);
-        if (rc)
+        if ((rc = apply(st, o, &ev)))
             return rc;
     }
     *qty = raw;
@@ -978,8 +1034,10 @@ int kr_ctx_modify(kr_ctx *c, uint64_t id, double qty, double limit_px,
         return KR_EINVAL;
     if (ev.ts < o->ts_last)
         ev.ts = o->ts_last;
+    const int64_t before = pending_of(st, o);
     if (kr_order_transition(o, &ev) != KR_OK)
         return KR_EINVAL;
+    st->sym[o->symbol].pending += pending_of(st, o) - before;
     return kr_simx_modified(&st->simx, o);
 }
 
@@ -987,11 +1045,26 @@ size_t kr_ctx_cancel_all(kr_ctx *c, uint32_t symbol)
 {
     struct kr_bt_state *st = c->st;
     size_t n = 0;
-    for (size_t i = 0; i < st->bt->norders; i++) {
-        kr_order *o = &st->bt->orders[i];
-        if ((symbol == KR_SYMBOL_NONE || o->symbol == symbol) &&
-            kr_order_is_open(o) && kr_simx_cancel(&st->simx, o) == KR_OK)
-            n++;
+    uint32_t first = symbol == KR_SYMBOL_NONE ? 0 : symbol;
+    uint32_t last = symbol == KR_SYMBOL_NONE ? (uint32_t)st->nsym : symbol + 1;
+    for (uint32_t s = first; s < last && s < st->nsym; s++) {
+        /* The exchange's working ids, copied first: canceling changes its
+         * book, and a strategy called back may send more. */
+        uint64_t small[16], *ids = small;
+        size_t k = kr_simx_working_ids(&st->simx, s, small, 16);
+        if (k > 16) {
+            ids = malloc(k * sizeof *ids);
+            if (!ids)
+                return n;
+            kr_simx_working_ids(&st->simx, s, ids, k);
+        }
+        for (size_t j = 0; j < k; j++) {
+            kr_order *o = order_by_id(st, ids[j]);
+            if (o && kr_order_is_open(o) && kr_simx_cancel(&st->simx, o) == KR_OK)
+                n++;
+        }
+        if (ids != small)
+            free(ids);
     }
     return n;
 }
@@ -1016,10 +1089,7 @@ size_t kr_ctx_open_orders(const kr_ctx *c, uint32_t symbol)
 
 double kr_ctx_position(const kr_ctx *c, uint32_t symbol)
 {
-    if (symbol >= c->st->nsym)
-        return NAN;
-    const kr_position *p = posn(c->st, symbol);
-    return units(p, p->qty);
+    return symbol < c->st->nsym ? c->st->sym[symbol].units : NAN;
 }
 
 double kr_ctx_equity(const kr_ctx *c)

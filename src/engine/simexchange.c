@@ -402,6 +402,17 @@ size_t kr_simx_working(const kr_simx *x, uint32_t symbol)
     return x && symbol < x->nsym ? x->books[symbol].n : 0;
 }
 
+size_t kr_simx_working_ids(const kr_simx *x, uint32_t symbol, uint64_t *ids,
+                           size_t cap)
+{
+    if (!x || symbol >= x->nsym)
+        return 0;
+    const struct kr_simx_book *b = &x->books[symbol];
+    for (size_t i = 0; i < b->n && i < cap; i++)
+        ids[i] = b->ents[i].id;
+    return b->n;
+}
+
 /* The point of the path where `o`, filling at px in bar, fills. */
 static int fill_point(const kr_order *o, const kr_fill_bar *bar, int rule,
                       int64_t px)

@@ -108,8 +108,10 @@ double kr_round_lot(double qty, double lot)
 {
     if (!(lot > 0) || !isfinite(qty))
         return qty;
+    /* The tolerance absorbs the error of the division (relative 1e-9) but
+     * never reaches a whole lot, which would round up. */
     double n = fabs(qty) / lot;
-    double k = floor(n + 1e-9 * (n > 1 ? n : 1));
+    double k = floor(n + fmin(1e-9 * (n > 1 ? n : 1), 1e-3));
     double r = k * lot;
     return qty < 0 ? -r : r;
 }

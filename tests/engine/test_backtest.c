@@ -305,10 +305,11 @@ static void test_target_resolves_at_fill(void **state)
     assert_int_equal(bt.orders[0].status, KR_ORDER_FILLED);
     kr_backtest_free(&bt);
 
-    /* Fractional units (size precision 6) and 5 bps commission: the goal
-     * is f (E - c) - 0.01 over the price, iterated: E = 1000, c = 0.50
-     * (5 bps of ~1000), (1000 - 0.5 - 0.01) / 125 = 7.995920 units, cost
-     * 999.49, commission round(999.49 x 5e-4) = 0.50: cash 0.01 >= 0. */
+    /* Fractional units (size precision 6) and 5 bps commission: the most
+     * units whose cost leaves a cent. 7.995959 units at 125 = 999.494875
+     * -> 999.49, commission 5 bps = 0.499745 -> 0.50: 999.99, cash 0.01.
+     * 7.995960 units = 999.495, a tie, half to even 999.50, plus 0.50 =
+     * 1000.00: no cent left. */
     inst = instrument(0, 6);
     cfg.venue.cost.comm = KR_COMM_BPS;
     cfg.venue.cost.comm_bps = 5;
@@ -317,7 +318,7 @@ static void test_target_resolves_at_fill(void **state)
     s.nacts = 1;
     assert_int_equal(run_script(&bt, &cfg, &b, &inst, 1, &s), KR_OK);
     assert_int_equal(bt.nfills, 1);
-    assert_int_equal(bt.fills[0].qty, 7995920);
+    assert_int_equal(bt.fills[0].qty, 7995959);
     assert_int_equal(bt.fills[0].commission, 50);
     assert_true(bt.pf.cash >= 0);
     assert_int_equal(bt.pf.cash, 1);
@@ -361,6 +362,43 @@ static void test_target_flat(void **state)
     assert_int_equal(bt.pf.pos[0].qty, 0);
     /* 10000 - 4998 + 5145 = 10147.00 */
     assert_int_equal(bt.pf.cash, 1014700);
+    kr_backtest_free(&bt);
+    kr_bars_free(&b);
+}
+
+/* Large positions in small quanta: 100000.00 at 50.00 buys 1999.999899
+ * units (99999.99495, 99999.99 to the cent; 1999.9999 would cost
+ * 99999.995, a tie that rounds to even, 100000.00: no cent left), about
+ * two billion millionths, where a relative rounding tolerance of
+ * 1e-9 would be two whole quanta. A target of 0 must sell exactly what is
+ * held, not one quantum more (which no-shorting would refuse). */
+static void test_target_large_position(void **state)
+{
+    (void)state;
+    const row rows[] = {{50, 50, 50, 50, 1e9},
+                        {50, 50, 50, 50, 1e9},
+                        {50, 50, 50, 50, 1e9},
+                        {50, 50, 50, 50, 1e9}};
+    kr_bars b;
+    make_bars(&b, 0, rows, 4, T0, DAY);
+    kr_instrument inst = instrument(0, 6);
+    kr_order_request in, out;
+    kr_order_request_init(&in);
+    in.target = 1;
+    kr_order_request_init(&out);
+    out.target = 0;
+    action acts[] = {{0, 0, in}, {0, 1, out}};
+    script s = {.acts = acts, .nacts = 2};
+    kr_backtest_config cfg;
+    kr_backtest_config_init(&cfg);
+    kr_backtest bt;
+    assert_int_equal(run_script(&bt, &cfg, &b, &inst, 1, &s), KR_OK);
+    assert_int_equal(s.rc[1], KR_OK);
+    assert_int_equal(bt.nfills, 2);
+    assert_int_equal(bt.fills[0].qty, INT64_C(1999999899));
+    assert_int_equal(bt.fills[1].qty, INT64_C(1999999899));
+    assert_int_equal(bt.pf.pos[0].qty, 0);
+    assert_int_equal(bt.pf.cash, 10000000);
     kr_backtest_free(&bt);
     kr_bars_free(&b);
 }
@@ -946,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_fill_close_rule),
         cmocka_unit_test(test_target_resolves_at_fill),
         cmocka_unit_test(test_target_flat),
+        cmocka_unit_test(test_target_large_position),
         cmocka_unit_test(test_bracket_stop_first),
         cmocka_unit_test(test_bracket_take_profit),
         cmocka_unit_test(test_no_shorting),

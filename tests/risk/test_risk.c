@@ -117,6 +117,17 @@ static void test_sizing(void **state)
     assert_true(kr_round_lot(7.9, 0.5) == 7.5);
     assert_float_equal(kr_round_lot(0.1 + 0.2, 0.1), 0.3, 1e-15);
     assert_true(kr_round_lot(7.9, 0) == 7.9);
+    /* Large counts of small lots never round up: 1234.567891 is
+     * 1234567891 quanta of 1e-6, where a relative tolerance of 1e-9 alone
+     * would be more than a whole quantum. Every 6-decimal quantity up to
+     * ten million units rounds to itself, never to the next quantum. */
+    for (int64_t q = 999999999; q < INT64_C(10000000000000);
+         q = q * 3 + 7) {
+        double x = (double)q / 1e6;
+        double r = kr_round_lot(x, 1e-6);
+        assert_true(llround(r * 1e6) == q);
+        assert_true(llround(kr_round_lot(-x, 1e-6) * 1e6) == -q);
+    }
     double q;
     /* 0.5 x 10000 / (40 x 1) = 125; at 41: 121.95 -> 121 with lot 1. */
     assert_int_equal(kr_size_fraction(0.5, 10000, 40, 1, 1, &q), KR_OK);
