@@ -185,18 +185,14 @@ static inline int64_t div_half_even(int64_t v, int64_t d)
 
 /* The all-in quantity, raw at SIZE_PREC, that the engine resolves for a
  * target of 1.0 filling at px_c cents from a flat account holding cash_c
- * cents and paying no commission (backtest.c sink_resolve): the equity less
- * one cent over the price, rounded down to the size quantum by kr_round_lot
- * (whose relative tolerance of 1e-9 is kept: the same numbers). */
-static int64_t all_in_qty(int64_t cash_c, int64_t px_c)
+ * cents and paying no commission (docs/backtest.md): the most millionths
+ * whose notional, rounded half to even to the cent, leaves one cent. */
+static inline int64_t all_in_qty(int64_t cash_c, int64_t px_c)
 {
-    const double eq = (double)cash_c / 100.0, px = (double)px_c / 100.0;
-    const double lot = 1.0 / 1e6, cent = 1.0 / 100.0;
-    const double room = 1.0 * (eq - 0.0) - cent;
-    const double goal = fmax(room, 0) / px;
-    const double n = goal / lot;
-    const double k = floor(n + 1e-9 * (n > 1 ? n : 1));
-    return (int64_t)nearbyint(k * lot * 1e6);
+    int64_t q = ((cash_c - 1) * 1000000 + 500000) / px_c;
+    while (q > 0 && div_half_even(px_c * q, 1000000) > cash_c - 1)
+        q--;
+    return q;
 }
 
 /* hand_loop runs sma_cross(fast, slow) over b as the engine's default
@@ -294,21 +290,15 @@ static int run_engine(const kr_backtest_input *in, const char *spec,
 }
 
 /* Orders that filled: the position changes of a run that records no fills,
- * as every order of sma_cross moves the position all the way. */
+ * as every order of sma_cross moves the position all the way in one fill. */
 static uint64_t filled_orders(const kr_backtest *bt)
 {
-    uint64_t k = 0;
-    for (size_t i = 0; i < bt->norders; i++)
-        k += bt->orders[i].filled_qty > 0;
-    return k;
+    return bt->fill_count;
 }
 
 static uint64_t rejected_orders(const kr_backtest *bt)
 {
-    uint64_t k = 0;
-    for (size_t i = 0; i < bt->norders; i++)
-        k += bt->orders[i].status == KR_ORDER_REJECTED;
-    return k;
+    return bt->reject_count;
 }
 
 /* ------------------------------------------------------------------------

@@ -824,6 +824,9 @@ typedef struct kr_backtest {
     uint64_t nevents;    /* events dispatched (bars, order events, fills,
                             timers) */
     uint64_t margin_calls;
+    uint64_t order_count;  /* orders created, recorded or not */
+    uint64_t fill_count;   /* fills booked, recorded or not */
+    uint64_t reject_count; /* orders rejected */
     int64_t borrow_paid; /* money */
     char stop_reason[128]; /* why the run stopped early, else "" */
     struct kr_bt_state *st; /* the running state, backtest.c's */

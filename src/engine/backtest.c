@@ -88,6 +88,8 @@ struct kr_bt_state {
     uint32_t *due;     /* symbols of the current group */
     ord_aux *aux;
     size_t ocap, fcap, tcap, pcap;
+    bool ring;          /* orders in a ring (KR_RECORD_EQUITY) */
+    uint64_t mask;      /* ring size - 1 */
     kr_order_ids ids;
     int64_t net, gross; /* money, at the marks */
     double traded;      /* notional traded since the last point */
@@ -95,6 +97,7 @@ struct kr_bt_state {
     bool record_all;
     bool matching;      /* inside the venue's on_bar */
     uint64_t total_bars, next_progress;
+    size_t point_hint;  /* first size of the curve: the longest series */
 };
 
 /* ------------------------------------------------------------------------
@@ -332,11 +335,35 @@ static int track_trade(struct kr_bt_state *st, const kr_fill *f, int64_t q0)
  * Orders
  * ------------------------------------------------------------------------ */
 
+/* Where order `id` is kept: orders[id - 1] when every order is recorded;
+ * under KR_RECORD_EQUITY a ring whose size is a power of two, id - 1
+ * modulo the size, where a slot is reused once its order has ended (the
+ * ring doubles when a new id would land on a still open order), so a
+ * sweep's runs keep only the orders in flight. */
+static size_t slot_of(const struct kr_bt_state *st, uint64_t id)
+{
+    return st->ring ? (size_t)((id - 1) & st->mask) : (size_t)(id - 1);
+}
+
 static kr_order *order_by_id(const struct kr_bt_state *st, uint64_t id)
 {
-    if (id == 0 || id > st->bt->norders)
+    if (id == 0)
         return NULL;
-    return &st->bt->orders[id - 1];
+    if (st->ring) {
+        kr_order *o = &st->bt->orders[slot_of(st, id)];
+        return o->id == id ? o : NULL;
+    }
+    return id <= st->bt->norders ? &st->bt->orders[id - 1] : NULL;
+}
+
+static kr_order_extra *extra_of(const struct kr_bt_state *st, uint64_t id)
+{
+    return &st->bt->extra[slot_of(st, id)];
+}
+
+static ord_aux *aux_of(const struct kr_bt_state *st, uint64_t id)
+{
+    return &st->aux[slot_of(st, id)];
 }
 
 static int publish_order(struct kr_bt_state *st, const kr_order *o, int event)
@@ -369,9 +396,8 @@ static int publish_fill(struct kr_bt_state *st, const kr_fill *f)
  * while open, for the strategy's own orders sent with a quantity. */
 static int64_t pending_of(const struct kr_bt_state *st, const kr_order *o)
 {
-    size_t i = o->id - 1;
-    if (!kr_order_is_open(o) || st->aux[i].reduce ||
-        !isnan(st->bt->extra[i].target))
+    if (!kr_order_is_open(o) || aux_of(st, o->id)->reduce ||
+        !isnan(extra_of(st, o->id)->target))
         return 0;
     return o->side * kr_order_leaves(o);
 }
@@ -396,37 +422,87 @@ static int apply(struct kr_bt_state *st, kr_order *o, const kr_order_event *e)
     return KR_OK;
 }
 
+/* Doubles the ring (KR_RECORD_EQUITY), moving the open orders; ended ones
+ * are dropped. */
+static int grow_ring(struct kr_bt_state *st)
+{
+    kr_backtest *bt = st->bt;
+    size_t old = st->ocap, cap = old ? old * 2 : 64;
+    kr_order *o = calloc(cap, sizeof *o);
+    kr_order_extra *x = calloc(cap, sizeof *x);
+    ord_aux *a = calloc(cap, sizeof *a);
+    if (!o || !x || !a) {
+        free(o);
+        free(x);
+        free(a);
+        return KR_ENOMEM;
+    }
+    for (size_t i = 0; i < old; i++) {
+        if (bt->orders[i].id == 0 || !kr_order_is_open(&bt->orders[i]))
+            continue;
+        size_t k = (size_t)((bt->orders[i].id - 1) & (cap - 1));
+        o[k] = bt->orders[i];
+        x[k] = bt->extra[i];
+        a[k] = st->aux[i];
+    }
+    free(bt->orders);
+    free(bt->extra);
+    free(st->aux);
+    bt->orders = o;
+    bt->extra = x;
+    st->aux = a;
+    st->ocap = cap;
+    st->mask = cap - 1;
+    bt->norders = cap; /* loops over the store visit every slot */
+    return KR_OK;
+}
+
 /* Makes a new order record (status NEW) and returns it. */
 static int new_order(struct kr_bt_state *st, const kr_order_params *p,
                      uint32_t s, int role, const char *tag, double target,
                      kr_order **out)
 {
     kr_backtest *bt = st->bt;
-    size_t need = bt->norders + 1, cap = st->ocap;
-    if (grow((void **)&bt->orders, &cap, need, sizeof *bt->orders))
-        return KR_ENOMEM;
-    cap = st->ocap;
-    if (grow((void **)&bt->extra, &cap, need, sizeof *bt->extra))
-        return KR_ENOMEM;
-    cap = st->ocap;
-    if (grow((void **)&st->aux, &cap, need, sizeof *st->aux))
-        return KR_ENOMEM;
-    st->ocap = cap;
-    kr_order *o = &bt->orders[bt->norders];
+    size_t k;
+    if (st->ring) {
+        for (;;) {
+            k = st->ocap ? (size_t)((p->id - 1) & st->mask) : 0;
+            if (st->ocap && (bt->orders[k].id == 0 ||
+                             !kr_order_is_open(&bt->orders[k])))
+                break;
+            if (grow_ring(st))
+                return KR_ENOMEM;
+        }
+    } else {
+        size_t need = bt->norders + 1, cap = st->ocap;
+        if (grow((void **)&bt->orders, &cap, need, sizeof *bt->orders))
+            return KR_ENOMEM;
+        cap = st->ocap;
+        if (grow((void **)&bt->extra, &cap, need, sizeof *bt->extra))
+            return KR_ENOMEM;
+        cap = st->ocap;
+        if (grow((void **)&st->aux, &cap, need, sizeof *st->aux))
+            return KR_ENOMEM;
+        st->ocap = cap;
+        k = bt->norders;
+    }
+    kr_order *o = &bt->orders[k];
     int rc = kr_order_init(o, p, &st->in->inst[s]);
     if (rc)
         return rc;
-    kr_order_extra *x = &bt->extra[bt->norders];
+    kr_order_extra *x = &bt->extra[k];
     memset(x, 0, sizeof *x);
     x->role = role;
     x->target = target;
     if (tag)
         snprintf(x->tag, sizeof x->tag, "%s", tag);
-    ord_aux *a = &st->aux[bt->norders];
+    ord_aux *a = &st->aux[k];
     a->tp = a->sl = NAN;
     a->tp_id = a->sl_id = 0;
     a->reduce = role != KR_ROLE_ENTRY;
-    bt->norders++;
+    if (!st->ring)
+        bt->norders++;
+    bt->order_count++;
     *out = o;
     return KR_OK;
 }
@@ -438,6 +514,7 @@ static int reject(struct kr_bt_state *st, kr_order *o, const char *reason)
     int rc = apply(st, o, &ev);
     if (rc)
         return rc;
+    st->bt->reject_count++;
     KR_DEBUG("backtest", "order %llu rejected: %s",
                  (unsigned long long)o->id, reason);
     return publish_order(st, o, KR_OEV_REJECT);
@@ -455,13 +532,13 @@ static int send(struct kr_bt_state *st, kr_order *o, double qty, double ref)
 {
     uint32_t s = o->symbol;
     const kr_position *p = posn(st, s);
-    const ord_aux *a = &st->aux[o->id - 1];
+    const ord_aux *a = aux_of(st, o->id);
     char reason[KR_ORDER_REASON_MAX];
     if (!(ref > 0))
         return reject(st, o, "no reference price: the symbol has no bar yet");
     if (!st->cfg.allow_short && !a->reduce) {
         double after = units(p, p->qty) + qty;
-        if (isnan(st->bt->extra[o->id - 1].target))
+        if (isnan(extra_of(st, o->id)->target))
             after += pending(st, s);
         if (after < -1e-12) {
             snprintf(reason, sizeof reason,
@@ -494,8 +571,8 @@ static int send(struct kr_bt_state *st, kr_order *o, double qty, double ref)
  * only ever reduces. */
 static int bracket(struct kr_bt_state *st, kr_order *o)
 {
-    size_t pi = o->id - 1;
-    double tpx = st->aux[pi].tp, slx = st->aux[pi].sl;
+    const uint64_t pid = o->id;
+    double tpx = aux_of(st, pid)->tp, slx = aux_of(st, pid)->sl;
     if (isnan(tpx) && isnan(slx))
         return KR_OK;
     int64_t held = o->side * posn(st, o->symbol)->qty;
@@ -504,16 +581,17 @@ static int bracket(struct kr_bt_state *st, kr_order *o)
         qty -= qty % o->lot_size;
     if (qty <= 0)
         return KR_OK;
-    char tag[sizeof st->bt->extra[pi].tag];
-    memcpy(tag, st->bt->extra[pi].tag, sizeof tag);
+    char tag[sizeof st->bt->extra[0].tag];
+    memcpy(tag, extra_of(st, pid)->tag, sizeof tag);
     for (int leg = 0; leg < 2; leg++) {
         /* A strategy called back from an earlier step may have added
          * orders: the store may have moved. */
-        o = &st->bt->orders[pi];
+        if (!(o = order_by_id(st, pid)))
+            return KR_OK;
         double px = leg == 0 ? tpx : slx;
         if (isnan(px))
             continue;
-        uint64_t cid = leg == 0 ? st->aux[pi].tp_id : st->aux[pi].sl_id;
+        uint64_t cid = leg == 0 ? aux_of(st, pid)->tp_id : aux_of(st, pid)->sl_id;
         kr_order *c = order_by_id(st, cid);
         if (c && kr_order_is_open(c)) {
             kr_order_event ev = {.type = KR_OEV_MODIFY,
@@ -551,16 +629,19 @@ static int bracket(struct kr_bt_state *st, kr_order *o)
                        tag, NAN, &c);
         if (rc)
             return rc;
-        o = &st->bt->orders[pi]; /* the store may have moved */
-        st->bt->extra[c->id - 1].parent = o->id;
+        extra_of(st, c->id)->parent = pid;
+        if (!order_by_id(st, pid)) /* the ring reused its slot */
+            return send(st, c, kr_fixed_to_double(qty, c->size_precision) *
+                                   c->side, px);
         if (leg == 0)
-            st->aux[pi].tp_id = c->id;
+            aux_of(st, pid)->tp_id = c->id;
         else
-            st->aux[pi].sl_id = c->id;
-        uint64_t other = leg == 0 ? st->aux[pi].sl_id : st->aux[pi].tp_id;
-        if (other) {
-            st->bt->extra[c->id - 1].oco = other;
-            st->bt->extra[other - 1].oco = c->id;
+            aux_of(st, pid)->sl_id = c->id;
+        uint64_t other = leg == 0 ? aux_of(st, pid)->sl_id
+                                  : aux_of(st, pid)->tp_id;
+        if (other && order_by_id(st, other)) {
+            extra_of(st, c->id)->oco = other;
+            extra_of(st, other)->oco = c->id;
         }
         double sq = kr_fixed_to_double(qty, c->size_precision) * c->side;
         if ((rc = send(st, c, sq, px)))
@@ -572,7 +653,7 @@ static int bracket(struct kr_bt_state *st, kr_order *o)
 /* After a fill of OCO child c (raw qty), shrinks or cancels its sibling. */
 static int oco(struct kr_bt_state *st, const kr_order *c, int64_t qty)
 {
-    uint64_t sid = st->bt->extra[c->id - 1].oco;
+    uint64_t sid = extra_of(st, c->id)->oco;
     kr_order *sib = order_by_id(st, sid);
     if (!sib || !kr_order_is_open(sib))
         return KR_OK;
@@ -606,6 +687,7 @@ static int book(struct kr_bt_state *st, kr_order *o, int64_t qty,
     };
     int64_t q0 = posn(st, s)->qty, notional;
     int rc = kr_portfolio_apply_fill(&bt->pf, &f);
+    bt->fill_count += rc == KR_OK;
     if (rc)
         return fail(st, rc, "portfolio", "a fill could not be booked "
                                          "(amounts out of range)");
@@ -625,16 +707,18 @@ static int book(struct kr_bt_state *st, kr_order *o, int64_t qty,
     }
     if (st->cfg.check_ledger && (rc = check_ledger(st)))
         return rc;
-    size_t i = o->id - 1;
-    if (st->bt->extra[i].role == KR_ROLE_ENTRY && (rc = bracket(st, o)))
+    const uint64_t oid = o->id;
+    if (extra_of(st, oid)->role == KR_ROLE_ENTRY && (rc = bracket(st, o)))
         return rc;
-    o = &bt->orders[i];
-    if (st->bt->extra[i].oco && (rc = oco(st, o, qty)))
+    if (!(o = order_by_id(st, oid)))
+        return fail(st, KR_EINVAL, "orders", "an order vanished (a bug)");
+    if (extra_of(st, oid)->oco && (rc = oco(st, o, qty)))
         return rc;
-    o = &bt->orders[i];
+    if (!(o = order_by_id(st, oid)))
+        return fail(st, KR_EINVAL, "orders", "an order vanished (a bug)");
     if ((rc = publish_fill(st, &f)))
         return rc;
-    return publish_order(st, &bt->orders[i], KR_OEV_FILL);
+    return publish_order(st, o, KR_OEV_FILL);
 }
 
 /* ------------------------------------------------------------------------
@@ -747,7 +831,8 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
     kr_order *o = order_by_id(st, id);
     if (!o || !kr_order_is_open(o))
         return KR_ENOENT;
-    const size_t i = id - 1;
+    const kr_order_extra *ox = extra_of(st, id);
+    const ord_aux *oa = aux_of(st, id);
     const uint32_t s = o->symbol;
     const kr_position *p = posn(st, s);
     const kr_instrument *inst = &p->inst;
@@ -761,7 +846,7 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
     const int64_t mvs = st->sym[s].mv;
     const int64_t equity = st->bt->pf.cash + st->net - mvs + mv_at;
     const int64_t other = st->gross - (mvs < 0 ? -mvs : mvs);
-    const double target = st->bt->extra[i].target;
+    const double target = ox->target;
     const double lev = st->limits.max_leverage;
     int64_t want; /* signed raw quantity to trade */
     int rc;
@@ -787,9 +872,9 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
             fit(st, inst, price, pos, &want, lev, equity, other, lotq);
     } else {
         want = o->side * kr_order_leaves(o);
-        if (!st->cfg.allow_short && !st->aux[i].reduce && pos + want < 0)
+        if (!st->cfg.allow_short && !oa->reduce && pos + want < 0)
             want = pos > 0 ? -pos : 0;
-        if (st->aux[i].reduce) {
+        if (oa->reduce) {
             /* A child only ever closes what is held. */
             if (pos == 0 || (pos > 0) == (want > 0))
                 want = 0;
@@ -984,8 +1069,8 @@ int kr_ctx_submit(kr_ctx *c, const kr_order_request *r, uint64_t *id)
                        is_target ? r->target : NAN, &o);
     if (rc)
         return rc;
-    st->aux[o->id - 1].tp = r->take_profit;
-    st->aux[o->id - 1].sl = r->stop_loss;
+    aux_of(st, o->id)->tp = r->take_profit;
+    aux_of(st, o->id)->sl = r->stop_loss;
     if (id)
         *id = o->id;
     uint64_t oid = o->id;
@@ -999,7 +1084,7 @@ int kr_ctx_submit(kr_ctx *c, const kr_order_request *r, uint64_t *id)
     if (rc)
         return rc;
     o = order_by_id(st, oid);
-    return o->status == KR_ORDER_REJECTED ? KR_EREJECTED : KR_OK;
+    return o && o->status == KR_ORDER_REJECTED ? KR_EREJECTED : KR_OK;
 }
 
 int kr_ctx_cancel(kr_ctx *c, uint64_t id)
@@ -1288,7 +1373,7 @@ static int record_point(struct kr_bt_state *st, kr_ts ts)
     kr_backtest *bt = st->bt;
     size_t i = bt->npoints;
     if (i == st->pcap) {
-        size_t cap = st->pcap ? st->pcap * 2 : 1024;
+        size_t cap = st->pcap ? st->pcap * 2 : st->point_hint;
         kr_ts *t = realloc(bt->ts, cap * sizeof *t);
         if (!t)
             return KR_ENOMEM;
@@ -1570,6 +1655,7 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
     st->err = err;
     st->nsym = in->n;
     st->record_all = cfg->record == KR_RECORD_ALL;
+    st->ring = !st->record_all;
     st->limits = cfg->risk;
     if (cfg->max_leverage > 0 &&
         (st->limits.max_leverage == 0 ||
@@ -1601,6 +1687,8 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
         st->total_bars += in->bars[i].n;
         if (in->bars[i].n && (first == SIZE_MAX || in->bars[i].n > in->bars[first].n))
             first = i;
+        if (in->bars[i].n > st->point_hint)
+            st->point_hint = in->bars[i].n;
     }
     if (first == SIZE_MAX)
         return kr_error_set(err, KR_EEMPTY, NULL, 0, 0, "data",
@@ -1652,6 +1740,8 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
     if (s->ops->on_stop && (rc = s->ops->on_stop(s->self, &st->ctx)))
         goto stopped;
 stopped:
+    if (st->ring)
+        bt->norders = 0; /* KR_RECORD_EQUITY keeps no order records */
     if (rc && !bt->stop_reason[0])
         snprintf(bt->stop_reason, sizeof bt->stop_reason, "%s",
                  kr_strerror(rc));

@@ -206,6 +206,84 @@ static void test_notional(void **state)
 
 /* A million fills of 0.1 at 1.1 cost exactly 110000.00; summed in double
  * they come to 110000.00000052807. */
+/* kr_notional's 64-bit path (a double estimate of the quotient corrected
+ * by the exact remainder) against a plain 128-bit reference: round half to
+ * even of price x qty x multiplier / 10^k, over random magnitudes, both
+ * signs, exact ties and the edges of the fast path. */
+static int64_t ref_notional(int64_t px, int64_t q, int64_t m, int k)
+{
+    __int128 n = (__int128)px * q * m, d = 1;
+    for (int i = 0; i < k; i++)
+        d *= 10;
+    __int128 a = n < 0 ? -n : n, qq = a / d, r = a % d;
+    if (2 * r > d || (2 * r == d && (qq & 1)))
+        qq++;
+    return (int64_t)(n < 0 ? -qq : qq);
+}
+
+static void test_notional_fast_path(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    long checked = 0;
+    for (int i = 0; i < 2000000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int pp = (int)(x % 10), sp = (int)((x >> 8) % 10);
+        int cp = (int)((x >> 16) % 10);
+        int64_t m = (x >> 24) % 4 == 0 ? 1 + (int64_t)((x >> 30) % 1000) : 1;
+        /* Magnitudes from 1 to about 2^40 each, both signs; every 8th
+         * quantity a multiple of 5^k x 2^(k-1) to make ties. */
+        int64_t px = (int64_t)((x >> 34) & ((1ull << (1 + (x >> 4) % 40)) - 1));
+        int64_t q = (int64_t)((x * 2654435761ull) >> (24 + (x >> 12) % 40));
+        if ((x >> 40) % 8 == 0)
+            q = 5 * (q / 10 + 1);
+        if (px == 0)
+            px = 1;
+        if (x & 1)
+            q = -q;
+        kr_instrument inst;
+        assert_int_equal(kr_instrument_init(&inst, 0, pp, sp), KR_OK);
+        inst.multiplier = m;
+        __int128 full = (__int128)px * q * m;
+        int places = pp + sp;
+        if (places > cp) {
+            __int128 lim = (__int128)1 << 100;
+            if (full > lim || full < -lim)
+                continue;
+            int64_t got;
+            int rc = kr_notional(&inst, px, q, cp, &got);
+            int64_t want = ref_notional(px, q, m, places - cp);
+            __int128 d = 1;
+            for (int k = 0; k < places - cp; k++)
+                d *= 10;
+            __int128 w = full / d;
+            if (w > INT64_MAX / 2 || w < -(INT64_MAX / 2))
+                continue;
+            assert_int_equal(rc, KR_OK);
+            if (got != want)
+                fail_msg("px %lld q %lld m %lld places %d cp %d: got %lld "
+                         "want %lld", (long long)px, (long long)q,
+                         (long long)m, places, cp, (long long)got,
+                         (long long)want);
+            checked++;
+        }
+    }
+    assert_true(checked > 500000);
+    /* Ties at the cent go to the even cent: 0.125 -> 0.12, 0.135 -> 0.14,
+     * -0.125 -> -0.12 (price 0.125 at 3 places x 1 unit at 0 places). */
+    kr_instrument t;
+    assert_int_equal(kr_instrument_init(&t, 0, 3, 0), KR_OK);
+    int64_t v;
+    assert_int_equal(kr_notional(&t, 125, 1, 2, &v), KR_OK);
+    assert_int_equal(v, 12);
+    assert_int_equal(kr_notional(&t, 135, 1, 2, &v), KR_OK);
+    assert_int_equal(v, 14);
+    assert_int_equal(kr_notional(&t, 125, -1, 2, &v), KR_OK);
+    assert_int_equal(v, -12);
+}
+
 static void test_million_fills_exact(void **state)
 {
     (void)state;
@@ -252,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_add_sub),
         cmocka_unit_test(test_rescale_muldiv),
         cmocka_unit_test(test_notional),
+        cmocka_unit_test(test_notional_fast_path),
         cmocka_unit_test(test_million_fills_exact),
         cmocka_unit_test(test_format),
     };
