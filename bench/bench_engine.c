@@ -261,9 +261,10 @@ static void config(kr_backtest_config *cfg)
     cfg->record = KR_RECORD_EQUITY;
 }
 
-/* run_engine makes the strategy, runs it once over `in` into bt (freed and
- * re-initialised first, outside the timing) and returns the run's
- * nanoseconds in *ns. */
+/* run_engine makes the strategy, runs it once over `in` into bt and
+ * returns the run's nanoseconds in *ns. bt is reused from round to round,
+ * as a sweep reuses it (kr_backtest_run keeps the last run's storage), and
+ * as the hand loop reuses its equity array. */
 static int run_engine(const kr_backtest_input *in, const char *spec,
                       const kr_sizing *sz, kr_backtest *bt, int64_t *ns)
 {
@@ -277,8 +278,6 @@ static int run_engine(const kr_backtest_input *in, const char *spec,
         fprintf(stderr, "bench_engine: %s: %s\n", spec, err.msg);
         return rc;
     }
-    kr_backtest_free(bt);
-    kr_backtest_init(bt);
     int64_t t0 = kr_monotonic_ns();
     rc = kr_backtest_run(bt, &cfg, in, &strat, &err);
     *ns = kr_monotonic_ns() - t0;

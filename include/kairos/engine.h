@@ -801,7 +801,10 @@ typedef struct kr_order_extra {
 
 /* A finished run's results, and while running, its state. Zero it (or
  * kr_backtest_init) before kr_backtest_run; kr_backtest_free releases it.
- * Read the result fields freely; write none. */
+ * Read the result fields freely; write none. A kr_backtest may be run
+ * again: the new run replaces the results and reuses the storage of the
+ * last one when both record alike, so repeated runs and sweeps allocate
+ * nothing new and memory stays flat. */
 typedef struct kr_backtest {
     /* results */
     size_t npoints;      /* equity curve: one point per distinct timestamp */

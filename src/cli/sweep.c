@@ -74,6 +74,7 @@ typedef struct sweep {
     char base_name[64];
     char base_params[512];
     run_row *rows;
+    kr_backtest *bts; /* one per worker, reused run after run */
     kr_progress prog;
     size_t done;
 } sweep;
@@ -249,17 +250,15 @@ static int run_point(void *user, size_t i, int worker)
         kr_backtest_config cfg = sw->o->cfg;
         cfg.progress = NULL;
         cfg.check_ledger = 0;
-        kr_backtest bt;
-        kr_backtest_init(&bt);
-        int rc = kr_backtest_run(&bt, &cfg, &sw->d->in, &strat, &err);
+        kr_backtest *bt = &sw->bts[worker];
+        int rc = kr_backtest_run(bt, &cfg, &sw->d->in, &strat, &err);
         if (rc == KR_OK)
-            rc = kr_bt_metrics_compute(&bt, 1, NULL, &r->m);
+            rc = kr_bt_metrics_compute(bt, 1, NULL, &r->m);
         if (rc && rc != KR_EEMPTY) {
             r->status = 2;
             snprintf(r->note, sizeof r->note, "%.150s",
                      err.msg[0] ? err.msg : kr_strerror(rc));
         }
-        kr_backtest_free(&bt);
         kr_strategy_destroy(&strat);
     }
     if (worker == 0 && sw->o->progress) {
@@ -378,6 +377,11 @@ int kr_cmd_sweep(int argc, char **argv)
         goto done;
     }
     int jobs = o.jobs > 0 ? o.jobs : kr_cpu_count();
+    sw.bts = calloc((size_t)jobs, sizeof *sw.bts);
+    if (!sw.bts) {
+        status = kr_cli_fail("out of memory");
+        goto done;
+    }
     kr_progress_start(&sw.prog, sw.npoints, "sweep");
     double t0 = kr_now_seconds();
     rc = kr_parallel_for(sw.npoints, jobs, run_point, &sw);
@@ -464,6 +468,10 @@ int kr_cmd_sweep(int argc, char **argv)
     kr_backtest_free(&bt);
     kr_strategy_destroy(&strat);
 done:
+    if (sw.bts)
+        for (int k = 0; k < (o.jobs > 0 ? o.jobs : kr_cpu_count()); k++)
+            kr_backtest_free(&sw.bts[k]);
+    free(sw.bts);
     for (size_t j = 0; j < sw.nkeys; j++)
         free(sw.keys[j].vals);
     free(sw.rows);

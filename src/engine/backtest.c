@@ -1642,11 +1642,48 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
     int rc = check_input(cfg, in, err);
     if (rc)
         return rc;
-    kr_backtest_free(bt);
+    /* A kr_backtest run before keeps its storage for this run when the
+     * record mode is the same: repeated runs and sweeps then allocate
+     * (and fault in) nothing new, and memory stays flat. */
+    struct kr_bt_state *old = bt->st;
+    const bool same = old && old->record_all == (cfg->record == KR_RECORD_ALL);
+    kr_backtest keep = *bt;
+    size_t pcap = 0, ocap = 0, fcap = 0, tcap = 0;
+    ord_aux *aux = NULL;
+    if (same) {
+        pcap = old->pcap;
+        ocap = old->ocap;
+        fcap = old->fcap;
+        tcap = old->tcap;
+        aux = old->aux;
+        old->aux = NULL;
+        state_free(old);
+        kr_portfolio_free(&bt->pf);
+        memset(bt, 0, sizeof *bt);
+        bt->ts = keep.ts;
+        bt->equity = keep.equity;
+        bt->cash = keep.cash;
+        bt->gross = keep.gross;
+        bt->net = keep.net;
+        bt->traded = keep.traded;
+        bt->orders = keep.orders;
+        bt->extra = keep.extra;
+        bt->fills = keep.fills;
+        bt->trades = keep.trades;
+    } else {
+        kr_backtest_free(bt);
+    }
     struct kr_bt_state *st = calloc(1, sizeof *st);
-    if (!st)
+    if (!st) {
+        free(aux);
         return KR_ENOMEM;
+    }
     bt->st = st;
+    st->pcap = pcap;
+    st->ocap = ocap;
+    st->fcap = fcap;
+    st->tcap = tcap;
+    st->aux = aux;
     st->bt = bt;
     st->cfg = *cfg;
     st->in = in;
@@ -1656,6 +1693,12 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
     st->nsym = in->n;
     st->record_all = cfg->record == KR_RECORD_ALL;
     st->ring = !st->record_all;
+    if (st->ring && st->ocap) {
+        /* The ring's slots are found by id: clear the last run's. */
+        memset(bt->orders, 0, st->ocap * sizeof *bt->orders);
+        st->mask = st->ocap - 1;
+        bt->norders = st->ocap;
+    }
     st->limits = cfg->risk;
     if (cfg->max_leverage > 0 &&
         (st->limits.max_leverage == 0 ||

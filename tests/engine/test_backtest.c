@@ -941,6 +941,48 @@ static void test_no_look_ahead(void **state)
     kr_bars_free(&base);
 }
 
+/* A kr_backtest run again reuses its storage and gives the same results;
+ * switching the record mode in between works both ways. */
+static void test_reuse(void **state)
+{
+    (void)state;
+    kr_bars b;
+    make_bars(&b, 0, FIVE, 5, T0, DAY);
+    kr_instrument inst = instrument(0, 0);
+    action acts[] = {{0, 0, market(0, KR_BUY, 10)},
+                     {0, 2, market(0, KR_SELL, 10)}};
+    kr_backtest_input in = {&b, &inst, NULL, 1};
+    kr_backtest_config cfg;
+    kr_backtest_config_init(&cfg);
+    cfg.cash = 10000;
+    kr_backtest bt;
+    kr_backtest_init(&bt);
+    const int modes[] = {KR_RECORD_ALL, KR_RECORD_ALL, KR_RECORD_EQUITY,
+                         KR_RECORD_EQUITY, KR_RECORD_ALL};
+    for (size_t k = 0; k < 5; k++) {
+        script s = {.acts = acts, .nacts = 2};
+        kr_strategy strat = {&script_ops, &s};
+        cfg.record = modes[k];
+        assert_int_equal(kr_backtest_run(&bt, &cfg, &in, &strat, NULL), KR_OK);
+        assert_int_equal(bt.npoints, 5);
+        assert_float_equal(bt.equity[2], 10030, 1e-9);
+        assert_int_equal(bt.pf.cash, 1003000);
+        assert_int_equal(bt.fill_count, 2);
+        assert_int_equal(bt.order_count, 2);
+        if (modes[k] == KR_RECORD_ALL) {
+            assert_int_equal(bt.norders, 2);
+            assert_int_equal(bt.nfills, 2);
+            assert_int_equal(bt.ntrades, 1);
+            assert_float_equal(bt.cash[1], 8980, 1e-9);
+        } else {
+            assert_int_equal(bt.norders, 0);
+            assert_null(bt.cash);
+        }
+    }
+    kr_backtest_free(&bt);
+    kr_bars_free(&b);
+}
+
 /* ------------------------------------------------------------------------
  * Bad input
  * ------------------------------------------------------------------------ */
@@ -994,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_merge_order),
         cmocka_unit_test(test_ledger_million_bars),
         cmocka_unit_test(test_no_look_ahead),
+        cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
