@@ -47,6 +47,10 @@ typedef struct sym_state {
     int64_t pending;   /* signed leaves of the open entry orders sent with
                           a quantity (the no-shorting check), raw */
     double units;      /* the position in units, for kr_ctx_position */
+    double mvd;        /* market value at the last close, as a double, for
+                          the equity curve (units x close x multiplier) */
+    bool stale;        /* mv (exact) lags the last close: in `dirty` */
+    size_t held_at;    /* index in held[] while the position is open */
     kr_ts last_ts;     /* ts of the last bar */
     /* the open round trip */
     bool trip;
@@ -91,7 +95,11 @@ struct kr_bt_state {
     bool ring;          /* orders in a ring (KR_RECORD_EQUITY) */
     uint64_t mask;      /* ring size - 1 */
     kr_order_ids ids;
-    int64_t net, gross; /* money, at the marks */
+    int64_t net, gross; /* money, at the marks (exact once synced) */
+    uint32_t *dirty;    /* symbols whose exact mv lags their close */
+    size_t ndirty;
+    uint32_t *held;     /* symbols with an open position */
+    size_t nheld;
     double traded;      /* notional traded since the last point */
     kr_risk_limits limits;
     bool record_all;
@@ -201,14 +209,36 @@ static int remark(struct kr_bt_state *st, uint32_t s)
     return KR_OK;
 }
 
-static double equity_now(const struct kr_bt_state *st)
+/* Brings the exact market values up to the last closes. Bars only record
+ * the close (and the double value for the curve); the exact, fixed-point
+ * re-mark waits until something reads exact equity: an order's risk check
+ * or sizing, a strategy asking for its equity, the ledger check, the end. */
+static int sync(struct kr_bt_state *st)
 {
+    for (size_t k = 0; k < st->ndirty; k++) {
+        uint32_t s = st->dirty[k];
+        st->sym[s].stale = false;
+        int rc = remark(st, s);
+        if (rc)
+            return rc;
+    }
+    st->ndirty = 0;
+    return KR_OK;
+}
+
+static double equity_now(struct kr_bt_state *st)
+{
+    if (sync(st))
+        return NAN;
     return money(st, st->bt->pf.cash + st->net);
 }
 
 /* Verifies the ledger from scratch (check_ledger). */
 static int check_ledger(struct kr_bt_state *st)
 {
+    int rc0 = sync(st);
+    if (rc0)
+        return rc0;
     for (uint32_t s = 0; s < st->nsym; s++) {
         int64_t px;
         int rc = mark_raw(st, s, &px);
@@ -534,6 +564,9 @@ static int send(struct kr_bt_state *st, kr_order *o, double qty, double ref)
     const kr_position *p = posn(st, s);
     const ord_aux *a = aux_of(st, o->id);
     char reason[KR_ORDER_REASON_MAX];
+    int rc0 = sync(st);
+    if (rc0)
+        return rc0;
     if (!(ref > 0))
         return reject(st, o, "no reference price: the symbol has no bar yet");
     if (!st->cfg.allow_short && !a->reduce) {
@@ -691,9 +724,23 @@ static int book(struct kr_bt_state *st, kr_order *o, int64_t qty,
     if (rc)
         return fail(st, rc, "portfolio", "a fill could not be booked "
                                          "(amounts out of range)");
-    st->sym[s].units = units(posn(st, s), posn(st, s)->qty);
+    sym_state *y = &st->sym[s];
+    const int64_t q1 = posn(st, s)->qty;
+    y->units = units(posn(st, s), q1);
     if ((rc = remark(st, s)))
         return rc;
+    y->mvd = y->mark_row != SIZE_MAX
+                 ? y->units * st->in->bars[s].close[y->mark_row] *
+                       (double)st->in->inst[s].multiplier
+                 : money(st, y->mv);
+    if (q0 == 0 && q1 != 0) {
+        y->held_at = st->nheld;
+        st->held[st->nheld++] = s;
+    } else if (q0 != 0 && q1 == 0) {
+        uint32_t moved = st->held[--st->nheld];
+        st->held[y->held_at] = moved;
+        st->sym[moved].held_at = y->held_at;
+    }
     if (kr_notional(&st->in->inst[s], price, qty, st->cfg.ccy_precision,
                     &notional) == KR_OK)
         st->traded += money(st, notional);
@@ -831,6 +878,9 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
     kr_order *o = order_by_id(st, id);
     if (!o || !kr_order_is_open(o))
         return KR_ENOENT;
+    int rc0 = sync(st);
+    if (rc0)
+        return rc0;
     const kr_order_extra *ox = extra_of(st, id);
     const ord_aux *oa = aux_of(st, id);
     const uint32_t s = o->symbol;
@@ -1179,7 +1229,7 @@ double kr_ctx_position(const kr_ctx *c, uint32_t symbol)
 
 double kr_ctx_equity(const kr_ctx *c)
 {
-    return equity_now(c->st);
+    return equity_now(c->st); /* syncs: the cache is the context's own */
 }
 
 double kr_ctx_cash(const kr_ctx *c)
@@ -1330,9 +1380,9 @@ static int accrue_borrow(struct kr_bt_state *st, uint32_t s, kr_ts prev,
                          kr_ts now)
 {
     const sym_state *y = &st->sym[s];
-    if (y->mv >= 0 || prev == KR_TS_NONE || now <= prev)
+    if (y->mvd >= 0 || prev == KR_TS_NONE || now <= prev)
         return KR_OK;
-    double amount = money(st, -y->mv) * st->cfg.borrow_rate *
+    double amount = -y->mvd * st->cfg.borrow_rate *
                     ((double)(now - prev) / (365.0 * (double)DAY_NS));
     int64_t raw;
     int rc = kr_fixed_from_double(amount, st->cfg.ccy_precision, &raw);
@@ -1368,6 +1418,22 @@ static int margin_call(struct kr_bt_state *st)
     return KR_OK;
 }
 
+/* Net and gross market value at the last closes, as doubles, from the
+ * open positions' double values: the equity curve's (analytics), which
+ * skip the exact fixed-point re-mark that orders and the ledger use. */
+static void curve_values(const struct kr_bt_state *st, double *net,
+                         double *gross)
+{
+    double n = 0, g = 0;
+    for (size_t k = 0; k < st->nheld; k++) {
+        double v = st->sym[st->held[k]].mvd;
+        n += v;
+        g += fabs(v);
+    }
+    *net = n;
+    *gross = g;
+}
+
 static int record_point(struct kr_bt_state *st, kr_ts ts)
 {
     kr_backtest *bt = st->bt;
@@ -1389,12 +1455,15 @@ static int record_point(struct kr_bt_state *st, kr_ts ts)
         }
         st->pcap = cap;
     }
+    double net, gross;
+    curve_values(st, &net, &gross);
+    const double cash = money(st, bt->pf.cash);
     bt->ts[i] = ts;
-    bt->equity[i] = equity_now(st);
+    bt->equity[i] = cash + net;
     if (st->record_all) {
-        bt->cash[i] = money(st, bt->pf.cash);
-        bt->gross[i] = money(st, st->gross);
-        bt->net[i] = money(st, st->net);
+        bt->cash[i] = cash;
+        bt->gross[i] = gross;
+        bt->net[i] = net;
         bt->traded[i] = st->traded;
     }
     st->traded = 0;
@@ -1416,7 +1485,7 @@ static int bar_group(struct kr_bt_state *st, kr_ts t, size_t ndue)
         const kr_bars *b = &st->in->bars[s];
         size_t r = y->cursor;
         /* Borrow on the short held since the previous close. */
-        if (st->cfg.borrow_rate > 0 && y->mv < 0 &&
+        if (st->cfg.borrow_rate > 0 && y->mvd < 0 &&
             (rc = accrue_borrow(st, s, y->last_ts, t)))
             return rc;
         if (always || kr_simx_working(&st->simx, s) > 0) {
@@ -1448,14 +1517,24 @@ static int bar_group(struct kr_bt_state *st, kr_ts t, size_t ndue)
         y->last_ts = t;
         y->cursor = r + 1;
         bt->nbars++;
-        if (posn(st, s)->qty != 0 && (rc = remark(st, s)))
-            return rc;
+        if (y->units != 0) {
+            /* The curve's value now; the exact re-mark waits (sync). */
+            y->mvd = y->units * b->close[r] *
+                     (double)st->in->inst[s].multiplier;
+            if (!y->stale) {
+                y->stale = true;
+                st->dirty[st->ndirty++] = s;
+            }
+        }
     }
     /* 2. Margin. */
-    if (st->cfg.maintenance_margin > 0 && st->gross > 0 &&
-        equity_now(st) < st->cfg.maintenance_margin * money(st, st->gross) &&
-        (rc = margin_call(st)))
-        return rc;
+    if (st->cfg.maintenance_margin > 0 && st->nheld) {
+        double net, gross;
+        curve_values(st, &net, &gross);
+        if (money(st, bt->pf.cash) + net < st->cfg.maintenance_margin * gross &&
+            (rc = margin_call(st)))
+            return rc;
+    }
     if (st->cfg.check_ledger && (rc = check_ledger(st)))
         return rc;
     /* 3. The strategy. */
@@ -1566,6 +1645,8 @@ static void state_free(struct kr_bt_state *st)
     free(st->marks);
     free(st->heap);
     free(st->due);
+    free(st->dirty);
+    free(st->held);
     free(st->aux);
     free(st);
 }
@@ -1718,7 +1799,10 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
     st->marks = malloc(st->nsym * sizeof *st->marks);
     st->heap = malloc(st->nsym * sizeof *st->heap);
     st->due = malloc(st->nsym * sizeof *st->due);
-    if (!st->sym || !st->marks || !st->heap || !st->due)
+    st->dirty = malloc(st->nsym * sizeof *st->dirty);
+    st->held = malloc(st->nsym * sizeof *st->held);
+    if (!st->sym || !st->marks || !st->heap || !st->due || !st->dirty ||
+        !st->held)
         return KR_ENOMEM;
     size_t first = SIZE_MAX;
     for (uint32_t i = 0; i < st->nsym; i++) {
@@ -1771,14 +1855,19 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
         for (uint32_t i = 0; i < st->nsym; i++)
             if ((rc = liquidate(st, i, "end_of_run")))
                 goto stopped;
-    if (cfg->close_at_end && bt->npoints) {
-        bt->equity[bt->npoints - 1] = equity_now(st);
+    /* The last point is the ledger's exact valuation (the curve's points
+     * are doubles that skip rounding each position to the cent), after
+     * the closing fills when close_at_end. */
+    if (bt->npoints) {
+        size_t last = bt->npoints - 1;
+        bt->equity[last] = equity_now(st);
         if (st->record_all) {
-            bt->cash[bt->npoints - 1] = money(st, bt->pf.cash);
-            bt->gross[bt->npoints - 1] = money(st, st->gross);
-            bt->net[bt->npoints - 1] = money(st, st->net);
-            bt->traded[bt->npoints - 1] += st->traded;
+            bt->cash[last] = money(st, bt->pf.cash);
+            bt->gross[last] = money(st, st->gross);
+            bt->net[last] = money(st, st->net);
+            bt->traded[last] += st->traded;
         }
+        st->traded = 0;
     }
     if (s->ops->on_stop && (rc = s->ops->on_stop(s->self, &st->ctx)))
         goto stopped;

@@ -42,19 +42,26 @@ int kr_periods_per_year(size_t n, const kr_ts *ts, double override,
     int weekend = 0;
     size_t days = 1, first = 0, last = 0; /* bars on the first, last day */
     int64_t day0 = kr_ts_day(ts[0]), prev_day = day0;
+    /* The day and its weekday change only at a day boundary: bars before
+     * `day_end` are on prev_day, so intraday data skips the division. */
+    const int64_t last_day = INT64_MAX / KR_NS_PER_DAY - 1;
+    kr_ts day_end = day0 < last_day ? (day0 + 1) * KR_NS_PER_DAY : INT64_MAX;
+    if (kr_weekday_of_day(day0) >= 5)
+        weekend = 1;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && ts[i] <= ts[i - 1])
             return KR_EINVAL;
-        int64_t d = kr_ts_day(ts[i]);
-        if (kr_weekday_of_day(d) >= 5)
-            weekend = 1;
-        if (d != prev_day) {
+        if (ts[i] >= day_end) {
+            int64_t d = kr_ts_day(ts[i]);
+            if (kr_weekday_of_day(d) >= 5)
+                weekend = 1;
             days++;
             prev_day = d;
+            day_end = d < last_day ? (d + 1) * KR_NS_PER_DAY : INT64_MAX;
             last = 0;
         }
         last++;
-        if (d == day0)
+        if (prev_day == day0)
             first++;
     }
     double year = weekend ? 365.0 : 252.0;

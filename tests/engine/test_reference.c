@@ -24,8 +24,10 @@
  *   - a fill moves cash by the notional price x quantity rounded half to
  *     even to the cent (kr_notional) and by the commission, bps of that
  *     notional rounded half to even (kr_commission_bps);
- *   - the equity at every close is cash plus the position marked at the
- *     close, rounded the same way.
+ *   - the equity at every close is the exact cash plus the position times
+ *     the close, as a double (the curve does not round each position to
+ *     the cent); the last point is the ledger's valuation, rounded the
+ *     same way as a fill.
  *
  * Every case compares, fill by fill, the timestamp, side, price, quantity
  * and commission (raw), the final cash (raw), the equity at every bar
@@ -238,8 +240,14 @@ static void reference(const series *s, int fill_close, double bps,
                     order = want ? 1 : -1;
             }
         }
-        out->equity[i] =
-            (double)(st.cash + notional(s->close[i], st.q)) / 100.0;
+        /* The curve: exact cash plus the position at the close, not
+         * rounded to the cent (docs/backtest.md); the last point is the
+         * ledger's valuation, rounded. */
+        out->equity[i] = (double)st.cash / 100.0 +
+                         (double)st.q / 1e6 * ((double)s->close[i] / 100.0);
+        if (i + 1 == s->n)
+            out->equity[i] =
+                (double)(st.cash + notional(s->close[i], st.q)) / 100.0;
     }
     out->cash = st.cash;
 }
