@@ -381,6 +381,10 @@ static inline int kr_bus_publish_event(kr_bus *b, const kr_event *ev)
  * in progress included, those ended during it not. */
 size_t kr_bus_count(const kr_bus *b);
 
+/* kr_bus_topic_count returns the live subscriptions of one topic (0 for a
+ * topic that is not a kr_bus_topic). */
+size_t kr_bus_topic_count(const kr_bus *b, int topic);
+
 /* kr_bus_stats copies the counters into *out; kr_bus_stats_reset zeroes
  * them. */
 void kr_bus_stats(const kr_bus *b, kr_bus_counters *out);

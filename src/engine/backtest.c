@@ -108,6 +108,9 @@ struct kr_bt_state {
     bool matching;      /* inside the venue's on_bar */
     uint64_t total_bars, next_progress;
     size_t point_hint;  /* first size of the curve: the longest series */
+    bool direct;        /* bars go straight to the strategy: it is the bus's
+                           only bar subscriber (nothing else can subscribe
+                           during a run) */
 };
 
 /* ------------------------------------------------------------------------
@@ -526,8 +529,12 @@ static int new_order(struct kr_bt_state *st, const kr_order_params *p,
     memset(x, 0, sizeof *x);
     x->role = role;
     x->target = target;
-    if (tag)
-        snprintf(x->tag, sizeof x->tag, "%s", tag);
+    if (tag) {
+        /* A bounded copy: snprintf costs more than the rest of an order. */
+        size_t n = strnlen(tag, sizeof x->tag - 1);
+        memcpy(x->tag, tag, n);
+        x->tag[n] = '\0';
+    }
     ord_aux *a = &st->aux[k];
     a->tp = a->sl = NAN;
     a->tp_id = a->sl_id = 0;
@@ -743,7 +750,8 @@ static int book(struct kr_bt_state *st, kr_order *o, int64_t qty,
         st->held[y->held_at] = moved;
         st->sym[moved].held_at = y->held_at;
     }
-    if (kr_notional(&st->in->inst[s], price, qty, st->cfg.ccy_precision,
+    if (st->record_all &&
+        kr_notional(&st->in->inst[s], price, qty, st->cfg.ccy_precision,
                     &notional) == KR_OK)
         st->traded += money(st, notional);
     if (st->record_all) {
@@ -920,11 +928,32 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
             double g = trunc(units * p10[inst->size_precision]);
             if (!(fabs(g) < 9e18))
                 return KR_ERANGE;
-            goal = (int64_t)g + (f > 0 ? 2 * lotq : -2 * lotq);
+            goal = (int64_t)g;
         }
         want = goal - pos;
         want -= want % lotq; /* toward zero: no churn within a lot */
-        fit(st, inst, price, pos, &want, fabs(f), equity, 0, lotq);
+        /* The guess ignores the commission and the cent, and rounding may
+         * leave it a quantum under the answer. When it fits and one lot
+         * more does not, it is the answer; when one more fits too, start
+         * two lots above and let fit() cut back to the exact largest. A
+         * fill that only reduces always fits and is left as it is. */
+        const int64_t after = pos + want;
+        const bool adds = (after < 0 ? -after : after) > (pos < 0 ? -pos : pos) ||
+                          (after != 0 && pos != 0 && (after > 0) != (pos > 0));
+        if (adds) {
+            const int64_t step = want > 0 ? lotq : -lotq;
+            double ex;
+            bool done = false;
+            if (fits(st, inst, price, pos, want, fabs(f), equity, 0, &ex)) {
+                if (fits(st, inst, price, pos, want + step, fabs(f), equity,
+                         0, &ex))
+                    want += 2 * step;
+                else
+                    done = true;
+            }
+            if (!done)
+                fit(st, inst, price, pos, &want, fabs(f), equity, 0, lotq);
+        }
         if (lev > 0)
             fit(st, inst, price, pos, &want, lev, equity, other, lotq);
     } else {
@@ -1450,27 +1479,35 @@ static void curve_values(const struct kr_bt_state *st, double *net,
     *gross = g;
 }
 
+/* Makes room for `cap` points in every recorded column. */
+static int grow_points(struct kr_bt_state *st, size_t cap)
+{
+    kr_backtest *bt = st->bt;
+    kr_ts *t = realloc(bt->ts, cap * sizeof *t);
+    if (!t)
+        return KR_ENOMEM;
+    bt->ts = t;
+    double **cols[] = {&bt->equity, &bt->cash, &bt->gross, &bt->net,
+                       &bt->traded};
+    size_t ncols = st->record_all ? 5 : 1;
+    for (size_t k = 0; k < ncols; k++) {
+        double *d = realloc(*cols[k], cap * sizeof *d);
+        if (!d)
+            return KR_ENOMEM;
+        *cols[k] = d;
+    }
+    st->pcap = cap;
+    return KR_OK;
+}
+
 static int record_point(struct kr_bt_state *st, kr_ts ts)
 {
     kr_backtest *bt = st->bt;
     size_t i = bt->npoints;
-    if (i == st->pcap) {
-        size_t cap = st->pcap ? st->pcap * 2 : st->point_hint;
-        kr_ts *t = realloc(bt->ts, cap * sizeof *t);
-        if (!t)
-            return KR_ENOMEM;
-        bt->ts = t;
-        double **cols[] = {&bt->equity, &bt->cash, &bt->gross, &bt->net,
-                           &bt->traded};
-        size_t ncols = st->record_all ? 5 : 1;
-        for (size_t k = 0; k < ncols; k++) {
-            double *d = realloc(*cols[k], cap * sizeof *d);
-            if (!d)
-                return KR_ENOMEM;
-            *cols[k] = d;
-        }
-        st->pcap = cap;
-    }
+    int rc;
+    if (i == st->pcap &&
+        (rc = grow_points(st, st->pcap ? st->pcap * 2 : st->point_hint)))
+        return rc;
     double net, gross;
     curve_values(st, &net, &gross);
     if (bt->pf.cash != st->cash_seen) {
@@ -1507,104 +1544,218 @@ static int bad_row(struct kr_bt_state *st, uint32_t s, size_t r)
     return fail(st, KR_EINVAL, "data", msg);
 }
 
-static int bar_group(struct kr_bt_state *st, kr_ts t, size_t ndue)
+/* Step 1 of a bar group for symbol s at time t: check the row, accrue
+ * borrow, let the venue match the symbol's working orders against the
+ * bar, and mark the position at the close (the curve's double value; the
+ * exact re-mark waits for sync). */
+static inline int match_and_mark(struct kr_bt_state *st, uint32_t s, kr_ts t,
+                                 bool always)
 {
-    kr_backtest *bt = st->bt;
+    sym_state *y = &st->sym[s];
+    const kr_bars *b = &st->in->bars[s];
+    const size_t r = y->cursor;
     int rc;
-    if ((rc = kr_clock_advance_to(&st->clock, t)))
+    /* The columns stream in: ask for a few bars ahead. */
+    enum { AHEAD = 32 };
+    if (r + AHEAD < b->n) {
+        __builtin_prefetch(&b->open[r + AHEAD]);
+        __builtin_prefetch(&b->high[r + AHEAD]);
+        __builtin_prefetch(&b->low[r + AHEAD]);
+        __builtin_prefetch(&b->close[r + AHEAD]);
+        __builtin_prefetch(&b->volume[r + AHEAD]);
+        __builtin_prefetch(&b->ts[r + AHEAD]);
+    }
+    const double o = b->open[r], h = b->high[r], l = b->low[r],
+                 c = b->close[r], v = b->volume[r];
+    if ((y->last_ts != KR_TS_NONE && t <= y->last_ts) || !(o > 0) ||
+        !(l > 0) || !(c > 0) || !(h > 0) || !(h < INFINITY) || isnan(v))
+        return bad_row(st, s, r);
+    /* Borrow on the short held since the previous close. */
+    if (y->mvd < 0 && st->cfg.borrow_rate > 0 &&
+        (rc = accrue_borrow(st, s, y->last_ts, t)))
         return rc;
-    const bool always = st->cfg.venue.fill_rule == KR_FILL_CLOSE;
-    /* 1. The venue matches, then the closes mark the positions. */
-    for (size_t k = 0; k < ndue; k++) {
-        uint32_t s = st->due[k];
-        sym_state *y = &st->sym[s];
-        const kr_bars *b = &st->in->bars[s];
-        size_t r = y->cursor;
-        if ((y->last_ts != KR_TS_NONE && t <= y->last_ts) ||
-            !(b->open[r] > 0) || !(b->low[r] > 0) || !(b->close[r] > 0) ||
-            !(b->high[r] > 0) || !(b->high[r] < INFINITY) ||
-            isnan(b->volume[r]))
-            return bad_row(st, s, r);
-        /* Borrow on the short held since the previous close. */
-        if (st->cfg.borrow_rate > 0 && y->mvd < 0 &&
-            (rc = accrue_borrow(st, s, y->last_ts, t)))
+    if (always || kr_simx_working(&st->simx, s) > 0) {
+        const int pp = st->in->inst[s].price_precision;
+        const int sp = st->in->inst[s].size_precision;
+        kr_fill_bar fb;
+        if (to_raw(o, pp, &fb.open) || to_raw(h, pp, &fb.high) ||
+            to_raw(l, pp, &fb.low) || to_raw(c, pp, &fb.close) ||
+            to_raw(v > 0 ? v : 0, sp, &fb.volume))
+            return fail(st, KR_EINVAL, "bars",
+                        "a bar's price or volume does not fit the "
+                        "instrument's precision");
+        /* Rounding to the tick can break low <= open, close <= high. */
+        if (fb.high < fb.open) fb.high = fb.open;
+        if (fb.high < fb.close) fb.high = fb.close;
+        if (fb.low > fb.open) fb.low = fb.open;
+        if (fb.low > fb.close) fb.low = fb.close;
+        st->matching = true;
+        rc = kr_simx_on_bar(&st->simx, s, t, &fb);
+        st->matching = false;
+        if (rc)
             return rc;
-        if (always || kr_simx_working(&st->simx, s) > 0) {
-            const int pp = st->in->inst[s].price_precision;
-            const int sp = st->in->inst[s].size_precision;
-            kr_fill_bar fb;
-            if ((rc = to_raw(b->open[r], pp, &fb.open)) ||
-                (rc = to_raw(b->high[r], pp, &fb.high)) ||
-                (rc = to_raw(b->low[r], pp, &fb.low)) ||
-                (rc = to_raw(b->close[r], pp, &fb.close)) ||
-                (rc = to_raw(b->volume[r] > 0 ? b->volume[r] : 0, sp,
-                             &fb.volume)))
-                return fail(st, KR_EINVAL, "bars",
-                            "a bar's price or volume does not fit the "
-                            "instrument's precision");
-            /* Rounding to the tick can break low <= open, close <= high. */
-            if (fb.high < fb.open) fb.high = fb.open;
-            if (fb.high < fb.close) fb.high = fb.close;
-            if (fb.low > fb.open) fb.low = fb.open;
-            if (fb.low > fb.close) fb.low = fb.close;
-            st->matching = true;
-            rc = kr_simx_on_bar(&st->simx, s, t, &fb);
-            st->matching = false;
-            if (rc)
-                return rc;
-        }
-        y->mark_row = r;
-        y->seen = r + 1;
-        y->last_ts = t;
-        y->cursor = r + 1;
-        bt->nbars++;
-        if (y->units != 0) {
-            /* The curve's value now; the exact re-mark waits (sync). */
-            y->mvd = y->units * b->close[r] *
-                     (double)st->in->inst[s].multiplier;
-            if (!y->stale) {
-                y->stale = true;
-                st->dirty[st->ndirty++] = s;
-            }
+    }
+    y->mark_row = r;
+    y->seen = r + 1;
+    y->last_ts = t;
+    y->cursor = r + 1;
+    st->bt->nbars++;
+    if (y->units != 0) {
+        y->mvd = y->units * c * (double)st->in->inst[s].multiplier;
+        if (!y->stale) {
+            y->stale = true;
+            st->dirty[st->ndirty++] = s;
         }
     }
-    /* 2. Margin. */
+    return KR_OK;
+}
+
+/* Step 2: the margin check and, in checking runs, the ledger. */
+static int after_marks(struct kr_bt_state *st)
+{
+    int rc;
     if (st->cfg.maintenance_margin > 0 && st->nheld) {
         double net, gross;
         curve_values(st, &net, &gross);
-        if (money(st, bt->pf.cash) + net < st->cfg.maintenance_margin * gross &&
+        if (money(st, st->bt->pf.cash) + net <
+                st->cfg.maintenance_margin * gross &&
             (rc = margin_call(st)))
             return rc;
     }
     if (st->cfg.check_ledger && (rc = check_ledger(st)))
         return rc;
-    /* 3. The strategy. */
-    for (size_t k = 0; k < ndue; k++) {
-        uint32_t s = st->due[k];
-        const kr_bars *b = &st->in->bars[s];
-        size_t r = st->sym[s].seen - 1;
-        bar_msg m;
-        m.ev.ts = t;
-        m.ev.seq = 0;
-        m.ev.type = KR_EV_BAR;
-        m.ev.symbol = s;
-        m.ev.u.bar.open = m.bar.open = b->open[r];
-        m.ev.u.bar.high = m.bar.high = b->high[r];
-        m.ev.u.bar.low = m.bar.low = b->low[r];
-        m.ev.u.bar.close = m.bar.close = b->close[r];
-        m.ev.u.bar.volume = m.bar.volume = b->volume[r];
-        m.bar.ts = t;
-        bt->nevents++;
-        if ((rc = kr_bus_publish_event(&st->bus, &m.ev)))
-            return rc;
+    return KR_OK;
+}
+
+/* Step 3: symbol s's bar (the row just marked) to the strategy over the
+ * bus. */
+static inline int publish_bar(struct kr_bt_state *st, uint32_t s, kr_ts t)
+{
+    const kr_bars *b = &st->in->bars[s];
+    const size_t r = st->sym[s].seen - 1;
+    if (st->direct) {
+        /* The strategy is the bus's only bar subscriber: call it as the
+         * bus would, without building the event. */
+        const kr_bar bar = {t, b->open[r], b->high[r], b->low[r], b->close[r],
+                            b->volume[r]};
+        st->bt->nevents++;
+        return st->strat->ops->on_bar
+                   ? st->strat->ops->on_bar(st->strat->self, &st->ctx, s,
+                                            &bar)
+                   : 0;
     }
-    /* 4. The equity point. */
-    if ((rc = record_point(st, t)))
-        return rc;
+    bar_msg m;
+    m.ev.ts = t;
+    m.ev.seq = 0;
+    m.ev.type = KR_EV_BAR;
+    m.ev.symbol = s;
+    m.ev.u.bar.open = m.bar.open = b->open[r];
+    m.ev.u.bar.high = m.bar.high = b->high[r];
+    m.ev.u.bar.low = m.bar.low = b->low[r];
+    m.ev.u.bar.close = m.bar.close = b->close[r];
+    m.ev.u.bar.volume = m.bar.volume = b->volume[r];
+    m.bar.ts = t;
+    st->bt->nevents++;
+    return kr_bus_publish_event(&st->bus, &m.ev);
+}
+
+static inline void progress(struct kr_bt_state *st)
+{
+    kr_backtest *bt = st->bt;
     if (st->cfg.progress && bt->nbars >= st->next_progress) {
         st->cfg.progress(st->cfg.progress_user,
                          (double)bt->nbars / (double)st->total_bars);
         st->next_progress = bt->nbars + st->total_bars / 100 + 1;
+    }
+}
+
+static int bar_group(struct kr_bt_state *st, kr_ts t, size_t ndue)
+{
+    int rc;
+    /* The runner's own simulated clock, and the merge only moves forward:
+     * set it without the ops call. */
+    st->clock.now = t;
+    const bool always = st->cfg.venue.fill_rule == KR_FILL_CLOSE;
+    for (size_t k = 0; k < ndue; k++)
+        if ((rc = match_and_mark(st, st->due[k], t, always)))
+            return rc;
+    if ((rc = after_marks(st)))
+        return rc;
+    for (size_t k = 0; k < ndue; k++)
+        if ((rc = publish_bar(st, st->due[k], t)))
+            return rc;
+    if ((rc = record_point(st, t)))
+        return rc;
+    progress(st);
+    return KR_OK;
+}
+
+/* Fires the timers due at or before t (all of them when t is
+ * KR_TS_NONE... never: the loop stops with the bars). */
+static int fire_timers(struct kr_bt_state *st, kr_ts t)
+{
+    int rc;
+    while (kr_queue_size(&st->queue) && kr_queue_peek(&st->queue)->ts <= t) {
+        kr_event ev;
+        kr_queue_pop(&st->queue, &ev);
+        st->clock.now = ev.ts;
+        st->bt->nevents++;
+        if ((rc = kr_bus_publish_event(&st->bus, &ev)))
+            return rc;
+    }
+    return KR_OK;
+}
+
+/* One series: the merge is the column itself, and every bar is a group of
+ * one. The same steps as bar_group, with the loop's invariants hoisted:
+ * the curve is sized for every bar up front, and when the strategy is the
+ * only subscriber to bars (nothing else can subscribe during a run) the
+ * bar goes to it directly, which is all the bus would do. */
+static int run_single(struct kr_bt_state *st)
+{
+    const kr_bars *b = &st->in->bars[0];
+    const size_t n = b->n;
+    const bool always = st->cfg.venue.fill_rule == KR_FILL_CLOSE;
+    const bool checks = st->cfg.maintenance_margin > 0 || st->cfg.check_ledger;
+    const bool direct = st->direct;
+    const bool lean = direct && !st->record_all;
+    int (*const on_bar)(void *, kr_ctx *, uint32_t, const kr_bar *) =
+        st->strat->ops->on_bar;
+    void *const self = st->strat->self;
+    kr_backtest *bt = st->bt;
+    sym_state *y = &st->sym[0];
+    int rc;
+    if (lean && n > st->pcap && (rc = grow_points(st, n)))
+        return rc;
+    for (size_t r = y->cursor; r < n; r++) {
+        const kr_ts t = b->ts[r];
+        if (kr_queue_size(&st->queue) && (rc = fire_timers(st, t)))
+            return rc;
+        st->clock.now = t;
+        if ((rc = match_and_mark(st, 0, t, always)))
+            return rc;
+        if (checks && (rc = after_marks(st)))
+            return rc;
+        if (!lean) {
+            if ((rc = publish_bar(st, 0, t)) || (rc = record_point(st, t)))
+                return rc;
+        } else {
+            const kr_bar bar = {t, b->open[r], b->high[r], b->low[r],
+                                b->close[r], b->volume[r]};
+            bt->nevents++;
+            if (on_bar && (rc = on_bar(self, &st->ctx, 0, &bar)))
+                return rc;
+            /* record_point for one series, equity only. */
+            if (bt->pf.cash != st->cash_seen) {
+                st->cash_seen = bt->pf.cash;
+                st->cash_d = money(st, bt->pf.cash);
+            }
+            const size_t i = bt->npoints++;
+            bt->ts[i] = t;
+            bt->equity[i] = st->cash_d + (st->nheld ? y->mvd : 0.0);
+            st->traded = 0;
+        }
+        progress(st);
     }
     return KR_OK;
 }
@@ -1612,6 +1763,8 @@ static int bar_group(struct kr_bt_state *st, kr_ts t, size_t ndue)
 static int run_loop(struct kr_bt_state *st)
 {
     int rc;
+    if (st->nsym == 1)
+        return run_single(st);
     for (;;) {
         kr_ts tb = KR_TS_NONE;
         if (st->nsym == 1) {
@@ -1878,6 +2031,7 @@ int kr_backtest_run(kr_backtest *bt, const kr_backtest_config *cfg,
         if ((rc = kr_bus_subscribe(&st->bus, topics[k], KR_BUS_ANY_SYMBOL,
                                    100, on_bus, st, NULL)))
             return rc;
+    st->direct = kr_bus_topic_count(&st->bus, KR_TOPIC_BAR) == 1;
     for (uint32_t i = 0; i < st->nsym; i++)
         if (in->bars[i].n)
             heap_push(st, i);

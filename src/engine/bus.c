@@ -145,6 +145,19 @@ size_t kr_bus_count(const kr_bus *b)
     return b->n + b->npending - b->ndead;
 }
 
+size_t kr_bus_topic_count(const kr_bus *b, int topic)
+{
+    if (topic < KR_TOPIC_BAR || topic > KR_TOPIC_MAX)
+        return 0;
+    size_t n = 0;
+    for (size_t i = b->first[topic]; i < b->first[topic + 1]; i++)
+        n += b->subs[i].state != SUB_DEAD;
+    for (size_t i = b->n; i < b->n + b->npending; i++)
+        n += b->subs[i].topic == (uint32_t)topic &&
+             b->subs[i].state != SUB_DEAD;
+    return n;
+}
+
 void kr_bus_stats(const kr_bus *b, kr_bus_counters *out) { *out = b->stats; }
 
 void kr_bus_stats_reset(kr_bus *b)
