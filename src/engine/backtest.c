@@ -832,7 +832,7 @@ static int fits(struct kr_bt_state *st, const kr_instrument *inst,
         kr_cost_commission(&st->cfg.venue.cost, inst, w, price, cp, &c))
         return 0;
     double limit = frac * (double)(equity - c) - (double)other - 1.0;
-    *excess = (double)n_after - fmax(limit, 0);
+    *excess = (double)n_after - (limit > 0 ? limit : 0);
     return (double)n_after <= limit;
 }
 
@@ -861,12 +861,17 @@ static void fit(struct kr_bt_state *st, const kr_instrument *inst,
      * try just below that first. */
     double dq = per_q > 0 ? ceil(excess / per_q / (double)lotq) : (double)hi;
     int64_t guess = dq < (double)hi ? hi - (int64_t)dq : 0;
-    if (guess > 0 && guess < hi) {
+    /* Gallop down from the guess to a size that fits, doubling the step,
+     * so that the bisection below runs over a few lots, not the order. */
+    for (int64_t step = 1; guess > 0;) {
         if (fits(st, inst, price, pos, sgn * guess * lotq, frac, equity,
-                 other, &excess))
+                 other, &excess)) {
             lo = guess;
-        else
-            hi = guess;
+            break;
+        }
+        hi = guess;
+        guess = guess > step ? guess - step : 0;
+        step *= 2;
     }
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
@@ -921,7 +926,11 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
              * answer at most; fit() takes the commission and the cent off
              * exactly, and never grows past this. */
             double px = kr_fixed_to_double(price, inst->price_precision);
-            double units = f * money(st, equity) /
+            /* The position's value may round up by half a cent and must
+             * leave a cent: aim at half a cent below the equity. */
+            double units = f * (money(st, equity) -
+                                0.5 * kr_fixed_to_double(
+                                          1, st->cfg.ccy_precision)) /
                            (px * (double)inst->multiplier);
             static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
                                          1e5, 1e6, 1e7, 1e8, 1e9};
@@ -932,8 +941,8 @@ static int sink_resolve(void *engine, uint64_t id, int64_t price,
         }
         want = goal - pos;
         want -= want % lotq; /* toward zero: no churn within a lot */
-        /* The guess ignores the commission and the cent, and rounding may
-         * leave it a quantum under the answer. When it fits and one lot
+        /* The guess ignores the commission, and rounding may leave it a
+         * quantum under the answer. When it fits and one lot
          * more does not, it is the answer; when one more fits too, start
          * two lots above and let fit() cut back to the exact largest. A
          * fill that only reduces always fits and is left as it is. */

@@ -15,18 +15,36 @@
 #include "kairos/ta.h"
 #include "strategy/internal.h"
 
+/* The two averages of every symbol are SMA stream states held directly
+ * and stepped with kr_sma_stream_next (no kr_ta_stream indirection: this
+ * runs on every bar). */
 typedef struct sma_cross {
     kr__strat b; /* first: kr_strategy_create fills it */
-    kr_ta_stream **fast, **slow;
+    unsigned char *fast, *slow; /* nsym states of fsize / ssize bytes */
+    size_t fsize, ssize;
 } sma_cross;
 
 static void sma_cross_release(sma_cross *s)
 {
-    kr__strat_free_streams(s->fast, s->b.nsym);
-    kr__strat_free_streams(s->slow, s->b.nsym);
-    free(s->fast);
-    free(s->slow);
+    kr_free_aligned(s->fast);
+    kr_free_aligned(s->slow);
     s->fast = s->slow = NULL;
+}
+
+/* n states of an SMA with period p, each `*size` bytes (64-aligned). */
+static unsigned char *sma_states(size_t n, double p, size_t *size)
+{
+    size_t one = (kr_sma_stream_size(&p) + 63) & ~(size_t)63;
+    unsigned char *m = kr_alloc_aligned(one * n);
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (kr_sma_stream_init(m + i * one, &p)) {
+            kr_free_aligned(m);
+            return NULL;
+        }
+    *size = one;
+    return m;
 }
 
 static int sma_cross_start(void *self, kr_ctx *ctx)
@@ -37,18 +55,13 @@ static int sma_cross_start(void *self, kr_ctx *ctx)
     if (rc)
         return rc;
     const size_t n = s->b.nsym ? s->b.nsym : 1;
-    s->fast = calloc(n, sizeof *s->fast);
-    s->slow = calloc(n, sizeof *s->slow);
-    if (!s->fast || !s->slow)
-        goto nomem;
-    double pf = s->b.params[0], ps = s->b.params[1];
-    if (kr__strat_alloc_streams(s->fast, s->b.nsym, &kr_sma_info, &pf) ||
-        kr__strat_alloc_streams(s->slow, s->b.nsym, &kr_sma_info, &ps))
-        goto nomem;
+    s->fast = sma_states(n, s->b.params[0], &s->fsize);
+    s->slow = sma_states(n, s->b.params[1], &s->ssize);
+    if (!s->fast || !s->slow) {
+        sma_cross_release(s);
+        return KR_ENOMEM;
+    }
     return KR_OK;
-nomem:
-    sma_cross_release(s);
-    return KR_ENOMEM;
 }
 
 static int sma_cross_bar(void *self, kr_ctx *ctx, uint32_t symbol,
@@ -60,8 +73,8 @@ static int sma_cross_bar(void *self, kr_ctx *ctx, uint32_t symbol,
     if (symbol >= s->b.nsym)
         return KR_OK;
     double f, sl;
-    kr_ta_stream_next(s->fast[symbol], &bar->close, &f);
-    kr_ta_stream_next(s->slow[symbol], &bar->close, &sl);
+    kr_sma_stream_next(s->fast + symbol * s->fsize, &bar->close, &f);
+    kr_sma_stream_next(s->slow + symbol * s->ssize, &bar->close, &sl);
     if (!may || isnan(f) || isnan(sl))
         return KR_OK;
     return kr__strat_want(&s->b, ctx, symbol, bar, held, f > sl ? 1 : -1,
