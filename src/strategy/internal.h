@@ -94,14 +94,36 @@ void kr__strat_free_streams(kr_ta_stream **s, size_t n);
 int kr__strat_bar(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
                   const kr_bar *bar, int *held);
 
-/* kr__strat_want moves `symbol` to the wanted state (+1, 0, -1; a short
+/* kr__strat_want (below, inline) and kr__strat_send, which it calls when
+ * there is something to send, move `symbol` to the wanted state (+1, 0,
+ * -1; a short
  * state is flat without allow_short) when it differs from `held`. Any open
  * order of the symbol left (a bracket child) is canceled first. stop_dist
  * > 0 adds a bracket stop-loss that far from the bar's close against the
  * position. Returns KR_OK (also when nothing was sent: same state, a state
  * that failed before, volatility not yet known) or an error of
  * kr_ctx_submit other than KR_EREJECTED, which stops the run. */
-int kr__strat_want(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
+int kr__strat_send(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
                    const kr_bar *bar, int held, int want, double stop_dist);
+
+/* The every-bar part, inline: most bars want what is held and return here
+ * without a call. */
+static inline int kr__strat_want(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
+                                 const kr_bar *bar, int held, int want,
+                                 double stop_dist)
+{
+    if (symbol >= b->nsym)
+        return KR_OK;
+    kr__strat_sym *y = &b->sym[symbol];
+    if (want < 0 && !b->allow_short)
+        want = 0;
+    if (want == held) {
+        y->want_failed = KR__WANT_NONE;
+        return KR_OK;
+    }
+    if (want == y->want_failed)
+        return KR_OK;
+    return kr__strat_send(b, ctx, symbol, bar, held, want, stop_dist);
+}
 
 #endif /* KR_STRATEGY_INTERNAL_H */

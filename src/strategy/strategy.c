@@ -531,7 +531,7 @@ int kr__strat_bar(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
     return 1;
 }
 
-int kr__strat_want(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
+int kr__strat_send(kr__strat *b, kr_ctx *ctx, uint32_t symbol,
                    const kr_bar *bar, int held, int want, double stop_dist)
 {
     if (symbol >= b->nsym)
