@@ -35,8 +35,9 @@
  * Usage: bench_engine [long] [multi] [sweep] runs only the named parts
  * (all three without arguments).
  *
- * Timing is kr_monotonic_ns around the run only (creating the strategy and
- * freeing the previous results stay outside); each figure is the best of 3
+ * Timing is kr_monotonic_ns around the run only (creating the strategy
+ * stays outside; the kr_backtest is reused from round to round, as a sweep
+ * reuses it, so its storage is already there); each figure is the best of 3
  * runs, 5 for the hand loop. Output: one JSON object per line on stdout
  * (bench/README.md), notes on stderr. The whole binary takes about 15
  * seconds on a 2-core machine and 0.9 GB at its peak.

@@ -116,6 +116,48 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Rearranges x so that x[k] is the value a sort would put there, with
+ * nothing greater before it and nothing smaller after it (quickselect,
+ * median of three; a range that keeps failing to shrink is sorted, so the
+ * worst case stays O(n log n)). */
+static void select_nth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n; /* the answer is in [lo, hi) */
+    int budget = 64;
+    while (hi - lo > 16) {
+        if (--budget == 0) {
+            qsort(x + lo, hi - lo, sizeof *x, cmp_double);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi - 1];
+        double p = a < b ? (b < c ? b : (a < c ? c : a))
+                         : (a < c ? a : (b < c ? c : b));
+        /* Three-way partition: < p, == p, > p. */
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            if (x[i] < p) {
+                double t = x[lt];
+                x[lt++] = x[i];
+                x[i++] = t;
+            } else if (x[i] > p) {
+                double t = x[--gt];
+                x[gt] = x[i];
+                x[i] = t;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return; /* x[k] == p, in place */
+    }
+    qsort(x + lo, hi - lo, sizeof *x, cmp_double);
+}
+
 int kr_var_es(size_t n, const double *r, double tail, double *var,
               double *es)
 {
@@ -127,16 +169,32 @@ int kr_var_es(size_t n, const double *r, double tail, double *var,
     if (!x)
         return KR_ENOMEM;
     memcpy(x, r, n * sizeof *x);
-    qsort(x, n, sizeof *x, cmp_double);
     double h = (double)(n - 1) * tail;
     size_t lo = (size_t)floor(h);
+    /* Two order statistics, not a sort: select x[lo], then the smallest
+     * of what lies above it is x[lo + 1]. */
+    select_nth(x, n, lo);
     double q = x[lo];
-    if (lo + 1 < n)
-        q += (h - (double)lo) * (x[lo + 1] - x[lo]);
+    if (lo + 1 < n) {
+        double next = x[lo + 1];
+        for (size_t i = lo + 2; i < n; i++)
+            if (x[i] < next)
+                next = x[i];
+        q += (h - (double)lo) * (next - x[lo]);
+    }
+    /* The returns at or below q, summed in ascending order as a sorted
+     * prefix would be: those below x[lo] sit in x[0, lo), unordered, so
+     * sort just that part (a tail of a few per cent). */
+    qsort(x, lo, sizeof *x, cmp_double);
     double sum = 0;
     size_t k = 0;
-    for (size_t i = 0; i < n && x[i] <= q; i++, k++)
+    for (size_t i = 0; i <= lo; i++, k++)
         sum += x[i];
+    for (size_t i = lo + 1; i < n; i++)
+        if (x[i] <= q) {
+            sum += x[i];
+            k++;
+        }
     free(x);
     if (var)
         *var = -q;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -116,6 +118,72 @@ static void test_drawdown(void **state)
 /* ------------------------------------------------------------------------
  * VaR and ES
  * ------------------------------------------------------------------------ */
+
+/* kr_var_es selects two order statistics instead of sorting: against a
+ * plain sort-based reference (type 7 quantile, mean of the sorted prefix at
+ * or below it), bit for bit, on random series with many ties, sorted and
+ * reversed series, and every size from 1 to 300. */
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void ref_var_es(size_t n, const double *r, double tail, double *var,
+                       double *es)
+{
+    double *x = malloc(n * sizeof *x);
+    memcpy(x, r, n * sizeof *x);
+    qsort(x, n, sizeof *x, cmp_d);
+    double h = (double)(n - 1) * tail;
+    size_t lo = (size_t)floor(h);
+    double q = x[lo];
+    if (lo + 1 < n)
+        q += (h - (double)lo) * (x[lo + 1] - x[lo]);
+    double sum = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n && x[i] <= q; i++, k++)
+        sum += x[i];
+    *var = -q;
+    *es = -(sum / (double)k);
+    free(x);
+}
+
+static void test_var_es_selection(void **state)
+{
+    (void)state;
+    uint64_t u = 7;
+    double *r = malloc(5000 * sizeof *r);
+    for (int trial = 0; trial < 600; trial++) {
+        size_t n = trial < 300 ? (size_t)trial + 1 : 1000 + (size_t)trial * 6;
+        for (size_t i = 0; i < n; i++) {
+            u ^= u << 13;
+            u ^= u >> 7;
+            u ^= u << 17;
+            /* Few distinct values every third trial: many ties. */
+            double v = trial % 3 == 0 ? (double)(u % 7) / 100 - 0.03
+                                      : ((double)(u >> 11) / 9007199254740992.0 - 0.5) * 0.1;
+            r[i] = v;
+        }
+        if (trial % 5 == 1)
+            qsort(r, n, sizeof *r, cmp_d);
+        if (trial % 5 == 2)
+            for (size_t i = 0; i < n / 2; i++) {
+                double t = r[i];
+                r[i] = r[n - 1 - i];
+                r[n - 1 - i] = t;
+            }
+        for (int t = 0; t < 3; t++) {
+            double tail = t == 0 ? 0.05 : t == 1 ? 0.01 : 0.5;
+            double v, e, rv, re;
+            assert_int_equal(kr_var_es(n, r, tail, &v, &e), KR_OK);
+            ref_var_es(n, r, tail, &rv, &re);
+            assert_true(v == rv);
+            assert_true(e == re);
+        }
+    }
+    free(r);
+}
 
 static void test_var_es(void **state)
 {
@@ -295,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_moments_degenerate),
         cmocka_unit_test(test_drawdown),
         cmocka_unit_test(test_var_es),
+        cmocka_unit_test(test_var_es_selection),
         cmocka_unit_test(test_perf_known),
         cmocka_unit_test(test_perf_degenerate),
         cmocka_unit_test(test_trades),
