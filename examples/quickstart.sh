@@ -31,4 +31,22 @@ echo "== indicators on the S&P 500: SMA 50/200, RSI 14, MACD, Bollinger bands"
     --ind macd:12,26,9 --ind bbands:20,2 -o "$OUT/sp500_ta.csv"
 tail -2 "$OUT/sp500_ta.csv"
 
+echo "== the built-in strategies"
+"$K" strategies | head -4
+
+echo "== SMA 50/200 on the S&P 500: metrics, trades, orders and an HTML report"
+"$K" backtest --data data/sp500.csv --strategy sma_cross:fast=50,slow=200 \
+    --out "$OUT/sma_cross" --no-progress
+
+echo "== the same on five synthetic symbols at once, with costs and shorts"
+"$K" data synth --symbols 5 --rows 2000 --seed 11 -o "$OUT/synth_daily.csv"
+"$K" backtest --data "$OUT/synth_daily.csv" \
+    --strategy donchian_breakout:period=20,stop=2 --size fraction:0.2 \
+    --commission per_share:0.005,min=1 --slippage bps:2 --short --borrow 0.03 \
+    --out "$OUT/donchian" --no-progress
+
+echo "== a 36-point parameter sweep on every core, with the deflated Sharpe"
+"$K" sweep --data data/sp500.csv --strategy sma_cross \
+    --grid fast=10:60:10,slow=100:300:40 --out "$OUT/sweep.csv" --no-progress
+
 echo "outputs in $OUT"
