@@ -87,6 +87,16 @@ void kr_strategy_destroy(kr_strategy *s);
 int kr_sizing_parse(const char *spec, kr_sizing *s, const char *field,
                     kr_error *err);
 
+/* kr_strategy_states makes a strategy that follows states given in
+ * advance: states[s][i] is the state wanted for symbol s at its i-th bar
+ * of the run's input (+1 long, 0 flat, -1 short, NaN: no decision; nstates[s]
+ * entries), decided at that bar's close and traded with the built-ins'
+ * order logic and `sizing` (NULL: all in). The arrays are borrowed for the
+ * strategy's life. Used to backtest out-of-sample model predictions. */
+int kr_strategy_states(const double *const *states, const size_t *nstates,
+                       size_t nsym, const kr_sizing *sizing, int allow_short,
+                       kr_strategy *out, kr_error *err);
+
 #ifdef __cplusplus
 }
 #endif
