@@ -21,6 +21,7 @@
 
 #include "kairos/core.h"
 #include "kairos/engine.h"
+#include "kairos/ml.h"
 #include "kairos/risk.h"
 
 #ifdef __cplusplus
@@ -96,6 +97,17 @@ int kr_sizing_parse(const char *spec, kr_sizing *s, const char *field,
 int kr_strategy_states(const double *const *states, const size_t *nstates,
                        size_t nsym, const kr_sizing *sizing, int allow_short,
                        kr_strategy *out, kr_error *err);
+
+/* kr_strategy_model makes the model strategy: it trades the live model of
+ * the registry at `registry` (its feature set from the version's meta),
+ * long when the predicted probability of an up label is above `threshold`
+ * (0.5 .. <1), short below 1 - threshold when allow_short, flat otherwise.
+ * Features are computed each bar over the trailing max(10 x look-back,
+ * 1000) bars of the symbol's history. KR_ENOENT when nothing is live, or
+ * the registry's and the feature parser's errors. */
+int kr_strategy_model(const char *registry, double threshold,
+                      const kr_sizing *sizing, int allow_short,
+                      kr_strategy *out, kr_error *err);
 
 #ifdef __cplusplus
 }

@@ -32,7 +32,9 @@ static const char usage_text[] =
     "  --strategy SPEC      NAME[:KEY=VALUE,...], e.g. sma_cross:fast=50,slow=200;\n"
     "                       built-ins: sma_cross, rsi_reversion,\n"
     "                       donchian_breakout, bollinger_reversion\n"
-    "                       (docs/strategies.md)\n"
+    "                       (docs/strategies.md); model[:threshold=0.55]\n"
+    "                       trades the live model of --registry DIR\n"
+    "  --registry DIR       the model registry of the model strategy\n"
     "  --config FILE        a YAML run file whose keys are these options;\n"
     "                       options on the command line override it\n"
     "  --out DIR            where the results go (created)\n"
@@ -102,8 +104,32 @@ int kr_cmd_backtest(int argc, char **argv)
     kr_error err;
     kr_error_clear(&err);
     kr_strategy strat = {0};
-    if (kr_strategy_create(o.strategy, &o.sizing, o.cfg.allow_short, &strat,
-                           "--strategy", &err)) {
+    if (!strncmp(o.strategy, "model", 5) &&
+        (o.strategy[5] == '\0' || o.strategy[5] == ':')) {
+        /* model[:threshold=P] with --registry DIR */
+        double thr = 0.55;
+        const char *p = strchr(o.strategy, ':');
+        char *end = NULL;
+        if (p && (strncmp(p + 1, "threshold=", 10) ||
+                  ((thr = strtod(p + 11, &end)), end == p + 11 || *end))) {
+            kr_run_opts_free(&o);
+            return kr_cli_fail("backtest: option --strategy: expected "
+                               "model[:threshold=P]");
+        }
+        if (!o.registry) {
+            kr_run_opts_free(&o);
+            return kr_cli_fail("backtest: the model strategy needs "
+                               "--registry DIR");
+        }
+        if (kr_strategy_model(o.registry, thr, &o.sizing, o.cfg.allow_short,
+                              &strat, &err)) {
+            kr_run_opts_free(&o);
+            return err.file[0] ? kr_cli_fail_error(&err)
+                               : kr_cli_fail("backtest: option --strategy: "
+                                             "%s", err.msg);
+        }
+    } else if (kr_strategy_create(o.strategy, &o.sizing, o.cfg.allow_short,
+                                  &strat, "--strategy", &err)) {
         kr_run_opts_free(&o);
         return kr_cli_fail("backtest: option --strategy: %s", err.msg);
     }

@@ -27,6 +27,12 @@
       "split and dividend adjustment from adj close or an actions file")       \
     X(ta, "ta", "", "FILE --ind NAME[:P1,...] [--ind ...] [-o FILE] | --list", \
       "technical indicators over a bar file, TA-Lib compatible; --list")    \
+    X(features, "features", "",                                                \
+      "FILE --set SPEC [-o FILE] | check FILE --set SPEC | --list",            \
+      "feature sets over bars; 'check' proves no feature looks ahead")         \
+    X(label, "label", "",                                                      \
+      "FILE --triple-barrier pt=2,sl=2,h=10,vol=20 | --horizon h=5 [-o FILE]", \
+      "triple-barrier or fixed-horizon labels with uniqueness weights")        \
     X(backtest, "backtest", "",                                                \
       "--data FILE[,...] --strategy SPEC --out DIR [--config run.yaml]",       \
       "a strategy on the simulated exchange: metrics, trades, HTML report")    \
@@ -34,7 +40,27 @@
       "--data FILE --strategy NAME --grid K=A:B:S,... --out FILE.csv",         \
       "a parameter grid on every core; the best run's deflated Sharpe")        \
     X(strategies, "strategies", "", "[--markdown]",                            \
-      "the built-in strategies, their parameters and defaults")
+      "the built-in strategies, their parameters and defaults")                \
+    X(cv, "cv", "", "--data FILE --features SPEC [--scheme cpcv:groups=6,test=2]",\
+      "purged cross-validation of an XGBoost model, paths backtested")         \
+    X(train, "train", "", "--config model.yaml | --data FILE --features SPEC --registry DIR",\
+      "cross-validate, gate, fit and register a model (--promote)")            \
+    X(predict, "predict", "", "--registry DIR --data FILE [--out FILE]",       \
+      "predictions of the registry's live model")                              \
+    X(drift, "drift", "",                                                      \
+      "--ref FILE --cur FILE [--features A,B] [--psi X] [--ks-p X] [--json]",  \
+      "feature drift (PSI, KS, JSD) and retraining triggers; 1 = retrain")    \
+    X(models_list, "models", "list", "--registry DIR [--json]",                \
+      "the versions in a model registry; live and previous marked")            \
+    X(models_show, "models", "show", "VERSION --registry DIR [--json]",        \
+      "what one model version records: kind, parent, data, metrics")           \
+    X(models_promote, "models", "promote", "VERSION --registry DIR",           \
+      "make a version live if its model loads; the old one is previous")       \
+    X(models_rollback, "models", "rollback", "--registry DIR",                 \
+      "make the previous live version live again (the two swap)")              \
+    X(models_add, "models", "add",                                             \
+      "FILE --kind xgboost --registry DIR [--parent V] [--features SPEC]",     \
+      "add a model file as a new version (refused if it does not load)")
 
 #define KR_CMD_DECLARE(id, group, name, synopsis, summary)                     \
     int kr_cmd_##id(int argc, char **argv);

@@ -37,7 +37,7 @@ enum {
     O_FILL, O_LOT, O_SIZE, O_SHORT, O_BORROW, O_LEVERAGE, O_MARGIN,
     O_MAX_POSITION, O_MAX_NOTIONAL, O_VOLUME_CAP, O_PPY, O_PRICE_PREC,
     O_SIZE_PREC, O_CLOSE_AT_END, O_OUT, O_NO_PROGRESS, O_GRID, O_JOBS,
-    O_REPORT,
+    O_REPORT, O_REGISTRY,
 };
 
 static const run_opt run_opts[] = {
@@ -66,6 +66,7 @@ static const run_opt run_opts[] = {
     {"grid", required_argument, O_GRID, FOR_SWEEP},
     {"jobs", required_argument, O_JOBS, FOR_SWEEP},
     {"report", required_argument, O_REPORT, FOR_SWEEP},
+    {"registry", required_argument, O_REGISTRY, FOR_BACKTEST},
 };
 
 #define NOPTS (sizeof run_opts / sizeof run_opts[0])
@@ -87,6 +88,7 @@ void kr_run_opts_free(kr_run_opts *o)
     free(o->strategy);
     free(o->out);
     free(o->grid);
+    free(o->registry);
     free(o->csv);
     free(o->commission);
     free(o->slippage);
@@ -263,6 +265,8 @@ static int apply(kr_run_opts *o, const run_opt *op, const char *v,
         return set_str(strcmp(o->cmd, "sweep") ? &o->out : &o->csv, v);
     case O_REPORT:
         return set_str(&o->out, v);
+    case O_REGISTRY:
+        return set_str(&o->registry, v);
     case O_GRID:
         return set_str(&o->grid, v);
     case O_JOBS:

@@ -19,6 +19,7 @@ typedef struct kr_run_opts {
     char *strategy;        /* the spec, "sma_cross:fast=50,slow=200" */
     char *out;             /* output directory (backtest, sweep --report) */
     char *grid;            /* sweep: "fast=10:50:5,slow=100:300:25" */
+    char *registry;        /* the model strategy's registry */
     char *csv;             /* sweep: the results file */
     char *commission;      /* specs as given, for the report */
     char *slippage;
