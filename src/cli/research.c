@@ -43,7 +43,7 @@
 enum {
     R_DATA = 256, R_FEATURES, R_LABEL, R_SCHEME, R_EMBARGO, R_REGISTRY,
     R_OUT, R_MODEL, R_GATE, R_THRESHOLD, R_SHORT, R_PROMOTE, R_FORCE,
-    R_PARENT, R_CONFIG,
+    R_PARENT, R_CONFIG, R_THRESHOLDS,
 };
 
 static const struct option r_opts[] = {
@@ -62,6 +62,7 @@ static const struct option r_opts[] = {
     {"force", no_argument, NULL, R_FORCE},
     {"parent", required_argument, NULL, R_PARENT},
     {"config", required_argument, NULL, R_CONFIG},
+    {"thresholds", required_argument, NULL, R_THRESHOLDS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -77,7 +78,7 @@ void kr_research_opts_free(kr_research_opts *o)
 {
     char **s[] = {&o->data,     &o->features, &o->label, &o->scheme,
                   &o->embargo,  &o->registry, &o->out,   &o->model,
-                  &o->gate,     &o->parent};
+                  &o->gate,     &o->parent,   &o->thresholds};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         free(*s[i]);
     memset(o, 0, sizeof *o);
@@ -113,6 +114,7 @@ static int apply(kr_research_opts *o, int code, const char *v,
     case R_MODEL: return set(&o->model, v);
     case R_GATE: return set(&o->gate, v);
     case R_PARENT: return set(&o->parent, v);
+    case R_THRESHOLDS: return set(&o->thresholds, v);
     case R_SHORT: o->shorts = truthy(v); return 0;
     case R_PROMOTE: o->promote = truthy(v); return 0;
     case R_FORCE: o->force = truthy(v); return 0;
@@ -562,6 +564,9 @@ typedef struct cv_result {
     double accuracy;      /* out-of-sample, all splits */
     size_t oos;           /* out-of-sample predictions made */
     kr_gate_metrics gm;
+    double *gain;         /* per feature: total gain over the split models */
+    double pbo;           /* over --thresholds, NaN without */
+    size_t pbo_configs;
 } cv_result;
 
 static int cmp_double(const void *a, const void *b)
@@ -643,7 +648,9 @@ static int run_cv(const kr_research_opts *o, const dataset *ds,
     }
     /* Out-of-sample predictions, per split, aligned with its test rows. */
     float **pred = calloc(cv.nsplits, sizeof *pred);
-    int rc = pred ? 0 : KR_ENOMEM;
+    res->gain = calloc(ds->ncols, sizeof *res->gain);
+    res->pbo = NAN;
+    int rc = pred && res->gain ? 0 : KR_ENOMEM;
     size_t correct = 0, total = 0;
     for (size_t k = 0; k < cv.nsplits && !rc; k++) {
         const kr_cv_split *sp = &cv.splits[k];
@@ -665,6 +672,11 @@ static int run_cv(const kr_research_opts *o, const dataset *ds,
             break;
         }
         rc = predict_rows(ds, m, sp->test, sp->ntest, pred[k]);
+        double *g = malloc(ds->ncols * sizeof *g);
+        if (g && kr_model_importance(m, g) == KR_OK)
+            for (size_t c = 0; c < ds->ncols; c++)
+                res->gain[c] += g[c];
+        free(g);
         size_t ok = 0;
         for (size_t i = 0; i < sp->ntest; i++)
             ok += (pred[k][i] > 0.5f) == (ds->y[sp->test[i]] > 0.5f);
@@ -765,6 +777,65 @@ static int run_cv(const kr_research_opts *o, const dataset *ds,
             res->gm.win_rate = med.win_rate;
         }
     }
+    /* PBO across the thresholds of --thresholds as configurations, each
+     * trading the first path's predictions: their per-bar returns form
+     * the M x T matrix of CSCV (16 partitions, fewer for short runs). */
+    if (!rc && o->thresholds) {
+        kr_research_opts oc = *o;
+        double ths[32];
+        size_t m = 0;
+        char *copy = strdup(o->thresholds), *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && m < 32;
+             t = strtok_r(NULL, ",", &save)) {
+            char *end;
+            double v = strtod(t, &end);
+            if (end == t || *end || !(v >= 0.5 && v < 1)) {
+                rc = kr_cli_fail("%s: option --thresholds: '%s' is not a "
+                                 "probability from 0.5 to below 1", o->cmd, t);
+                break;
+            }
+            ths[m++] = v;
+        }
+        free(copy);
+        double *ret = NULL;
+        size_t T = 0;
+        for (size_t c = 0; c < m && !rc; c++) {
+            oc.threshold = ths[c];
+            kr_bt_metrics mm;
+            if ((rc = backtest_path(&oc, ds, paths[0], &mm, 1, NULL, &bt)))
+                break;
+            if (!ret) {
+                T = bt.npoints - 1;
+                ret = malloc(m * (T ? T : 1) * sizeof *ret);
+                if (!ret) {
+                    rc = KR_ENOMEM;
+                    break;
+                }
+            }
+            if (bt.npoints - 1 != T || kr_returns(bt.npoints, bt.equity,
+                                                  ret + c * T)) {
+                rc = kr_cli_fail("%s: --thresholds: the runs' curves differ",
+                                 o->cmd);
+                break;
+            }
+        }
+        if (!rc && m >= 2) {
+            size_t S = 16;
+            while (S > 2 && T < 2 * S)
+                S -= 2;
+            kr_pbo pb;
+            kr_pbo_init(&pb);
+            kr_error perr;
+            kr_error_clear(&perr);
+            if (kr_pbo_compute(&pb, ret, m, T, S, &perr) == KR_OK) {
+                res->pbo = pb.pbo;
+                res->pbo_configs = m;
+                res->gm.pbo = pb.pbo;
+            }
+            kr_pbo_free(&pb);
+        }
+        free(ret);
+    }
     res->accuracy = total ? (double)correct / (double)total : NAN;
     res->oos = total;
     kr_backtest_free(&bt);
@@ -799,6 +870,99 @@ static void print_cv(const kr_research_opts *o, const dataset *ds,
            "PSR %.4f, DSR over %zu paths %.4f\n",
            m->total_return * 100, m->max_drawdown * 100, m->trades, m->psr,
            r->npaths, m->dsr);
+    if (r->pbo_configs)
+        printf("  probability of backtest overfitting over %zu thresholds: "
+               "%.4f\n", r->pbo_configs, r->pbo);
+}
+
+/* The feature report: variance (dead below 1e-6), the groups of features
+ * correlated above 0.9 in absolute value (linked pairs merged), and the
+ * total gain over the split models with its rank. Printed in short and,
+ * with --out, written as features.csv. */
+static int feature_report(const kr_research_opts *o, const dataset *ds,
+                          const cv_result *r)
+{
+    const size_t n = ds->nrows, c = ds->ncols;
+    double *mean = calloc(c, sizeof *mean), *sd = calloc(c, sizeof *sd);
+    size_t *group = malloc(c * sizeof *group), *rank = malloc(c * sizeof *rank);
+    if (!mean || !sd || !group || !rank) {
+        free(mean);
+        free(sd);
+        free(group);
+        free(rank);
+        return kr_cli_fail("out of memory");
+    }
+    for (size_t j = 0; j < c; j++) {
+        double s = 0, s2 = 0;
+        for (size_t i = 0; i < n; i++)
+            s += ds->x[i * c + j];
+        mean[j] = s / (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double d = ds->x[i * c + j] - mean[j];
+            s2 += d * d;
+        }
+        sd[j] = sqrt(s2 / (double)(n - 1));
+        group[j] = j;
+        rank[j] = 1;
+        for (size_t k = 0; k < c; k++)
+            rank[j] += r->gain[k] > r->gain[j];
+    }
+    /* Union of pairs with |r| > 0.9 (smallest index as the group's id). */
+    for (size_t a = 0; a < c; a++)
+        for (size_t b = a + 1; b < c; b++) {
+            if (!(sd[a] > 0 && sd[b] > 0))
+                continue;
+            double cov = 0;
+            for (size_t i = 0; i < n; i++)
+                cov += (ds->x[i * c + a] - mean[a]) * (ds->x[i * c + b] - mean[b]);
+            double corr = cov / (double)(n - 1) / (sd[a] * sd[b]);
+            if (fabs(corr) > 0.9) {
+                size_t ga = group[a], gb = group[b];
+                size_t lo = ga < gb ? ga : gb, hi = ga < gb ? gb : ga;
+                for (size_t k = 0; k < c; k++)
+                    if (group[k] == hi)
+                        group[k] = lo;
+            }
+        }
+    size_t dead = 0, ngroups = 0;
+    for (size_t j = 0; j < c; j++) {
+        dead += sd[j] * sd[j] < 1e-6;
+        size_t members = 0;
+        for (size_t k = 0; k < c; k++)
+            members += group[k] == j;
+        ngroups += group[j] == j && members > 1;
+    }
+    printf("  features: %zu dead (variance < 1e-6), %zu correlated group%s "
+           "(|r| > 0.9); by gain:", dead, ngroups, ngroups == 1 ? "" : "s");
+    for (size_t want = 1; want <= 3 && want <= c; want++)
+        for (size_t j = 0; j < c; j++)
+            if (rank[j] == want) {
+                printf(" %s", ds->fs.names[j]);
+                break;
+            }
+    printf("\n");
+    int rc = 0;
+    if (o->out) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/features.csv", o->out);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            rc = kr_cli_fail("%s: cannot write '%s'", o->cmd, path);
+        } else {
+            fputs("feature,variance,dead,group,gain,rank\n", f);
+            for (size_t j = 0; j < c; j++)
+                fprintf(f, "%s,%.10g,%d,%s,%.10g,%zu\n", ds->fs.names[j],
+                        sd[j] * sd[j], sd[j] * sd[j] < 1e-6,
+                        ds->fs.names[group[j]], r->gain[j], rank[j]);
+            if (fclose(f))
+                rc = kr_cli_fail("%s: cannot write '%s'", o->cmd, path);
+        }
+    }
+    free(mean);
+    free(sd);
+    free(group);
+    free(rank);
+    return rc;
 }
 
 static int gate_check(const kr_research_opts *o, const cv_result *r,
@@ -877,7 +1041,10 @@ static const char cv_usage[] =
     "  --threshold P     long when P(up) > P [0.55]\n"
     "  --short           short when P(up) < 1 - P\n"
     "  --gate RULES      min_sharpe=0.5,min_psr=0.9,max_drawdown=0.3,...\n"
-    "  --out DIR         write splits.csv and paths.csv there\n"
+    "                    max_pbo=0.5 with --thresholds\n"
+    "  --thresholds LIST the probability of backtest overfitting (CSCV)\n"
+    "                    across these thresholds as configurations\n"
+    "  --out DIR         write splits.csv, paths.csv and features.csv\n"
     "  --config FILE     the same options from a YAML file\n"
     "\n"
     "exit status: 0 ok (gate passed or not set), 1 the gate failed, 2 error\n";
@@ -945,6 +1112,8 @@ static int research_cv(int argc, char **argv, bool train)
     if (o.out && (status = write_paths(o.out, &res)))
         goto done;
     print_cv(&o, &ds, &res);
+    if ((status = feature_report(&o, &ds, &res)))
+        goto done;
     bool passed = true;
     if ((status = gate_check(&o, &res, &passed)))
         goto done;
@@ -1030,6 +1199,7 @@ static int research_cv(int argc, char **argv, bool train)
         status = KR_EXIT_FINDINGS;
 done:
     free(res.paths);
+    free(res.gain);
     dataset_free(&ds);
     kr_research_opts_free(&o);
     return status;

@@ -16,6 +16,8 @@ fails=0
 pass=0
 check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else
     echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+bad() { local pat=$1; shift; run 2 "$@"; local rc=$?
+    [ $rc -eq 0 ] && grep -q -- "$pat" "$T/err"; check "bad: $pat" $?; }
 run() { local want=$1; shift
     timeout 120 "$KAIROS" "$@" >"$T/out" 2>"$T/err"; local got=$?
     [ "$got" -eq "$want" ] || { echo "  exit $got, expected $want: kairos $*"; cat "$T/err"; return 1; }; }
@@ -43,6 +45,23 @@ check "every path's Sharpe above 1" $?
 awk -F, 'NR > 1 && !($4 > 0) { bad++ } END { exit bad > 0 }' "$T/cv/splits.csv"
 check "purging removed rows in every split" $?
 grep -q "gate: passed" "$T/out"; check "gate passed" $?
+# The feature report: on the zigzag, the 2-bar return and the volatility
+# are constant (dead: variance below 1e-6, never split on), the 1-bar
+# return carries all the gain.
+[ "$(wc -l <"$T/cv/features.csv")" -eq 4 ]; check "features.csv rows" $?
+[ "$(cut -d, -f3,6 "$T/cv/features.csv" | tail -n +2 | tr '\n' ' ')" = "0,1 1,2 1,2 " ]
+check "dead flags and gain ranks" $?
+grep -q "features: 2 dead (variance < 1e-6), 0 correlated groups (|r| > 0.9); by gain: ret_1" "$T/out"
+check "feature report line" $?
+
+# PBO across thresholds on the pattern: every threshold trades the same
+# perfect predictions, so the in-sample best is never below the median out
+# of sample... the figure must exist and lie in [0, 1].
+run 0 cv --data "$T/zigzag.csv" --features "$F" --label horizon:h=1 \
+    --scheme kfold:k=4 --thresholds 0.5,0.6,0.7,0.8; check "cv with thresholds" $?
+pbo=$(sed -n 's/.*overfitting over 4 thresholds: \([0-9.]*\).*/\1/p' "$T/out")
+awk -v p="$pbo" 'BEGIN { exit !(p != "" && p >= 0 && p <= 1) }'; check "PBO $pbo in [0, 1]" $?
+bad "option --thresholds" cv --data "$T/zigzag.csv" --features "$F" --thresholds 0.5,2
 
 # The same fails a gate it cannot meet, with exit 1 and the rule named.
 run 1 cv --data "$T/zigzag.csv" --features "$F" --label horizon:h=1 \
@@ -69,8 +88,6 @@ awk -F'"trades": ' 'NF > 1 { split($2, a, ","); exit !(a[1] + 0 > 100) }' \
     "$T/bt/metrics.json"; check "the model strategy trades" $?
 
 # Bad options.
-bad() { local pat=$1; shift; run 2 "$@"; local rc=$?
-    [ $rc -eq 0 ] && grep -q -- "$pat" "$T/err"; check "bad: $pat" $?; }
 bad "option --features is required" cv --data "$T/zigzag.csv"
 bad "option --features" cv --data "$T/zigzag.csv" --features nope:3
 bad "option --label" cv --data "$T/zigzag.csv" --features "$F" --label sideways
