@@ -228,6 +228,115 @@ int kr_predictor_refresh(kr_predictor *p, kr_error *err);
 int kr_predictor_predict(kr_predictor *p, const float *row, size_t ncols,
                          float *out, char *version);
 
+/* ------------------------------------------------------------------------
+ * Stacking ensemble (stack.c)
+ * ------------------------------------------------------------------------ */
+
+/* One base model of a stack: XGBoost parameters and the feature columns it
+ * sees (indices into the stack's matrix, each < ncols; NULL and 0: every
+ * column). Different views of the features are what make base models
+ * disagree usefully; parameter sets (depth, eta, colsample, seed) are the
+ * other lever. early_stopping must be 0: the held-out fold is for the
+ * out-of-fold predictions, not for choosing rounds. */
+typedef struct kr_stack_base {
+    kr_xgb_params params;
+    const size_t *cols;
+    size_t ncols;
+} kr_stack_base;
+
+typedef struct kr_stack kr_stack; /* opaque */
+
+/* What training found. Caller-allocated: kr_stack_report_init zeroes it,
+ * kr_stack_train fills it, kr_stack_report_free releases the arrays. The
+ * loss of a binary stack is the weighted mean log-loss, of a regression
+ * stack the weighted root mean squared error. ensemble_loss is an inner
+ * estimate: the meta-learner's in-sample fit on the out-of-fold matrix it
+ * was trained on (a slightly optimistic figure, with only m + 1 weights to
+ * fit). */
+typedef struct kr_stack_report {
+    size_t n, m, k;          /* rows, base models, folds */
+    int32_t objective;       /* kr_objective */
+    float *oof;              /* m columns of n: oof[j * n + i] is base j's
+                                out-of-fold margin of row i (log-odds for
+                                binary, the value for regression): the
+                                meta-learner's input */
+    double *corr;            /* m x m Pearson correlations of the oof
+                                columns (1 on the diagonal; NaN off it for a
+                                constant column) */
+    double *base_loss;       /* m: each base model's out-of-fold loss */
+    double ensemble_loss;    /* the meta-learner on the oof matrix */
+    double *meta;            /* m + 1: the intercept, then base j's weight */
+    size_t meta_iterations;  /* Newton steps taken (1 for ridge) */
+    size_t *ntest;           /* k: rows in fold f */
+    size_t *ntrain;          /* k: rows the fold-f models trained on */
+    size_t *npurged;         /* k: rows dropped because their label span
+                                overlaps fold f's */
+} kr_stack_report;
+
+void kr_stack_report_init(kr_stack_report *r);
+void kr_stack_report_free(kr_stack_report *r);
+
+/* kr_stack_train fits a stacking ensemble on X (labels required, weights
+ * optional). fold[i] in 0..k-1 assigns row i to a fold (every fold
+ * non-empty, k >= 2); label_end (NULL: labels resolve on their own row)
+ * gives the last row of row i's label span [i, label_end[i]], and a train
+ * row whose span overlaps a test row's span is purged from that fold's
+ * training. For each fold, each of the m bases is trained on the other
+ * folds' rows (purged) and predicts the fold: the out-of-fold margins. The
+ * meta-learner is fitted on them (kr_stack_meta_fit, ridge meta_lambda)
+ * and the bases are refit on every row. All bases must share one
+ * objective. *out receives the stack (kr_stack_free); rep (may be NULL)
+ * the report. Returns KR_OK, KR_EINVAL with err naming the argument,
+ * KR_EEMPTY (an empty fold or train set), KR_ERANGE (the meta-learner did
+ * not converge), KR_ENOMEM, or what kr_xgb_train returns. On error *out is
+ * NULL and rep is left as kr_stack_report_init leaves it. */
+int kr_stack_train(const kr_matrix *X, const int32_t *fold, size_t k,
+                   const size_t *label_end, const kr_stack_base *bases,
+                   size_t m, double meta_lambda, kr_stack **out,
+                   kr_stack_report *rep, kr_error *err);
+
+/* kr_stack_meta_fit is the meta-learner alone. z holds m columns of n
+ * doubles (z[j * n + i]); y the n labels, w the weights (NULL: all 1).
+ * Binary: L2-regularized logistic regression by Newton's method (IRLS)
+ * with step halving, minimizing
+ *     sum_i w_i [log(1 + e^eta_i) - y_i eta_i] + lambda/2 sum_j beta_j^2,
+ *     eta_i = beta_0 + sum_j beta_j z_ij,
+ * the intercept beta_0 unpenalized, until no coefficient moves by more
+ * than 1e-10 (1 + |beta|). Regression: ridge regression with the same
+ * penalty on sum_i w_i (y_i - eta_i)^2 / 2, solved directly. beta receives
+ * m + 1 coefficients; *iterations (may be NULL) the Newton steps. Returns
+ * KR_OK, KR_EINVAL, KR_ERANGE when the system is singular (lambda 0 and
+ * collinear columns) or Newton does not converge in 100 steps (separable
+ * data with lambda 0), KR_ENOMEM. */
+int kr_stack_meta_fit(int objective, size_t n, size_t m, const double *z,
+                      const float *y, const float *w, double lambda,
+                      double *beta, size_t *iterations, kr_error *err);
+
+/* kr_stack_predict writes one prediction per row of X (ncols must be the
+ * training matrix's): the probability for binary, the value for
+ * regression, from sigmoid(beta_0 + sum_j beta_j margin_j(row)). It
+ * allocates a small scratch block per call and is safe from several
+ * threads on one stack. */
+int kr_stack_predict(const kr_stack *s, const kr_matrix *X, float *out);
+
+size_t kr_stack_nbases(const kr_stack *s);
+size_t kr_stack_nfeatures(const kr_stack *s);
+int kr_stack_objective(const kr_stack *s);
+/* The m + 1 meta coefficients (intercept first) into beta. */
+int kr_stack_weights(const kr_stack *s, double *beta);
+/* Base model j (owned by the stack), or NULL. */
+const kr_model *kr_stack_base_model(const kr_stack *s, size_t j);
+
+/* kr_stack_save writes the directory `dir` (created if missing): the base
+ * models as base_<j>.json (kr_model_save, XGBoost's format) and meta.json
+ * (objective, feature count, lambda, intercept, and per base its file,
+ * weight and columns), meta.json last, each file atomically.
+ * kr_stack_load reads one back; a missing or inconsistent file is refused
+ * with err naming it (KR_ENOENT, KR_EPARSE, KR_EFORMAT, KR_EIO). */
+int kr_stack_save(const kr_stack *s, const char *dir, kr_error *err);
+int kr_stack_load(const char *dir, kr_stack **out, kr_error *err);
+void kr_stack_free(kr_stack *s);
+
 #ifdef __cplusplus
 }
 #endif
