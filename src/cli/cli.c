@@ -137,3 +137,65 @@ void kr_cli_warn_dropped(const char *cmd, const char *path, size_t dropped,
                 path, dropped, dropped == 1 ? "" : "s", unparsable,
                 unparsable == 1 ? "" : "s");
 }
+
+int kr_cli_load_series(const char *cmd, const char *path, const char *symbol,
+                       kr_dataset *ds, kr_bars ***series, size_t *nser)
+{
+    char q[96], q2[96];
+    kr_csv_opts co;
+    kr_csv_opts_init(&co);
+    kr_error err;
+    kr_error_clear(&err);
+    *series = NULL;
+    *nser = 0;
+    if (kr_csv_load(path, &co, ds, &err))
+        return kr_cli_fail_error(&err);
+    int rc = KR_EXIT_OK;
+    uint32_t want = 0;
+    if (ds->nbars == 0) {
+        rc = kr_cli_fail("%s: %s holds %s, not bars", cmd,
+                         kr_escape(path, strlen(path), q, sizeof q),
+                         ds->nquotes ? "quotes" : "no series");
+    } else if (symbol &&
+               kr_symtab_find(ds->symbols, symbol, strlen(symbol), &want)) {
+        rc = kr_cli_fail("%s: no symbol '%s' in %s", cmd,
+                         kr_escape(symbol, strlen(symbol), q, sizeof q),
+                         kr_escape(path, strlen(path), q2, sizeof q2));
+    } else if (!(*series = calloc(ds->nbars, sizeof **series))) {
+        rc = kr_cli_fail("%s: out of memory", cmd);
+    }
+    size_t dropped = 0;
+    for (size_t i = 0; !rc && i < ds->nbars; i++) {
+        kr_bars *b = &ds->bars[i];
+        if (symbol && b->symbol != want)
+            continue;
+        if (kr_bars_clean(b, &dropped))
+            rc = kr_cli_fail("%s: out of memory", cmd);
+        else
+            (*series)[(*nser)++] = b;
+    }
+    if (rc) {
+        free(*series);
+        *series = NULL;
+        *nser = 0;
+        kr_dataset_free(ds);
+        return rc;
+    }
+    kr_cli_warn_dropped(cmd, path, dropped, ds->issues_total);
+    return KR_EXIT_OK;
+}
+
+void kr_cli_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

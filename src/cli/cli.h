@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kairos/core.h"
 
@@ -42,6 +43,21 @@ int kr_cli_write_bars(const char *cmd, const char *path,
  * timestamps (kr_bars_clean) and skipped as unparsable; silent when none. */
 void kr_cli_warn_dropped(const char *cmd, const char *path, size_t dropped,
                          size_t unparsable);
+
+/* kr_cli_load_series loads the bar file at `path` for command `cmd`, keeps
+ * the series of `symbol` (every series when NULL), puts each in time order
+ * without repeated timestamps (kr_bars_clean) and warns once of what was
+ * dropped. On success *ds holds the file (kr_dataset_free) and *series
+ * (free()) its *nser kept series. On error it prints one line naming the
+ * file (or the symbol), leaves nothing to free and returns KR_EXIT_USAGE. */
+struct kr_dataset;
+int kr_cli_load_series(const char *cmd, const char *path, const char *symbol,
+                       struct kr_dataset *ds, struct kr_bars ***series,
+                       size_t *nser);
+
+/* Writes s as one CSV field, quoted (with doubled quotes) when it holds a
+ * comma, a quote or a line break. */
+void kr_cli_csv_field(FILE *f, const char *s);
 
 /* True when stdout is a terminal (colour, progress). */
 bool kr_cli_stdout_tty(void);

@@ -165,20 +165,6 @@ static void list_kinds(FILE *f, bool markdown)
  * Writing
  * ------------------------------------------------------------------------ */
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 /* Writes the header, then the rows of each series as it is computed. */
 static int write_csv(FILE *f, const kr_featureset *fs, kr_bars *const *series,
@@ -192,7 +178,7 @@ static int write_csv(FILE *f, const kr_featureset *fs, kr_bars *const *series,
     fputs(sym ? "timestamp,symbol" : "timestamp", f);
     for (size_t c = 0; c < fs->ncols; c++) {
         fputc(',', f);
-        csv_field(f, fs->names[c]);
+        kr_cli_csv_field(f, fs->names[c]);
     }
     fputc('\n', f);
     char ts[40];
@@ -207,7 +193,7 @@ static int write_csv(FILE *f, const kr_featureset *fs, kr_bars *const *series,
             fputs(ts, f);
             if (sym) {
                 fputc(',', f);
-                csv_field(f, name ? name : "");
+                kr_cli_csv_field(f, name ? name : "");
             }
             for (size_t c = 0; c < fs->ncols; c++) {
                 double v = kr_feature_matrix_col(m, c)[i];
@@ -335,7 +321,7 @@ int kr_cmd_features(int argc, char **argv)
     const char *out_path = NULL, *symbol = NULL, *set = NULL;
     const char *cuts_s = NULL, *norm_s = NULL;
     bool list = false, markdown = false, check = false;
-    char q[96], q2[96];
+    char q[96];
 
     /* "check" as the first argument selects the check. */
     if (argc > 1 && !strcmp(argv[1], "check")) {
@@ -419,50 +405,18 @@ int kr_cmd_features(int argc, char **argv)
         return kr_cli_fail(CMD ": out of memory");
     }
 
-    kr_csv_opts co;
-    kr_csv_opts_init(&co);
     kr_dataset ds;
-    int rc = KR_EXIT_OK;
-    kr_bars **series = NULL;
-    if (kr_csv_load(path, &co, &ds, &err)) {
+    kr_bars **series;
+    size_t nser;
+    int rc = kr_cli_load_series(CMD, path, symbol, &ds, &series, &nser);
+    if (rc) {
         kr_featureset_free(&fs);
-        return kr_cli_fail_error(&err);
+        return rc;
     }
-    if (ds.nbars == 0) {
-        rc = kr_cli_fail(CMD ": %s holds %s, not bars",
-                         quote(path, q, sizeof q),
-                         ds.nquotes ? "quotes" : "no series");
-        goto done;
-    }
-    uint32_t want = 0;
-    if (symbol && kr_symtab_find(ds.symbols, symbol, strlen(symbol), &want)) {
-        rc = kr_cli_fail(CMD ": no symbol '%s' in %s",
-                         quote(symbol, q, sizeof q),
-                         quote(path, q2, sizeof q2));
-        goto done;
-    }
-    series = calloc(ds.nbars, sizeof *series);
-    if (!series) {
-        rc = kr_cli_fail(CMD ": out of memory");
-        goto done;
-    }
-    size_t nser = 0, dropped = 0;
-    for (size_t i = 0; i < ds.nbars; i++) {
-        kr_bars *b = &ds.bars[i];
-        if (symbol && b->symbol != want)
-            continue;
-        if (kr_bars_clean(b, &dropped)) {
-            rc = kr_cli_fail(CMD ": out of memory");
-            goto done;
-        }
-        series[nser++] = b;
-    }
-    kr_cli_warn_dropped(CMD, path, dropped, ds.issues_total);
     if (check)
         rc = run_check(&fs, series, nser, ds.symbols, (size_t)cuts);
     else
         rc = write_output(out_path, &fs, series, nser, ds.symbols);
-done:
     free(series);
     kr_dataset_free(&ds);
     kr_featureset_free(&fs);

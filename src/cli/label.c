@@ -92,20 +92,6 @@ static const char *quote(const char *s, char *buf, size_t size)
     return kr_escape(s, strlen(s), buf, size);
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 typedef struct job {
     bool tb;
@@ -160,7 +146,7 @@ static int write_csv(FILE *f, const job *j, kr_bars *const *series,
             fputs(ts, f);
             if (sym) {
                 fputc(',', f);
-                csv_field(f, name ? name : "");
+                kr_cli_csv_field(f, name ? name : "");
             }
             if (l.end[i] < 0) {
                 fputs(",,,,\n", f);
@@ -227,7 +213,7 @@ static int write_output(const char *path, const job *j,
 int kr_cmd_label(int argc, char **argv)
 {
     const char *out_path = NULL, *symbol = NULL, *tb_s = NULL, *hz_s = NULL;
-    char q[96], q2[96];
+    char q[96];
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -276,45 +262,13 @@ int kr_cmd_label(int argc, char **argv)
         return kr_cli_fail(CMD ": %s: %s", opt, err.msg);
     }
     const char *path = argv[optind];
-    kr_csv_opts co;
-    kr_csv_opts_init(&co);
     kr_dataset ds;
-    if (kr_csv_load(path, &co, &ds, &err))
-        return kr_cli_fail_error(&err);
-    int rc = KR_EXIT_OK;
-    kr_bars **series = NULL;
-    if (ds.nbars == 0) {
-        rc = kr_cli_fail(CMD ": %s holds %s, not bars",
-                         quote(path, q, sizeof q),
-                         ds.nquotes ? "quotes" : "no series");
-        goto done;
-    }
-    uint32_t want = 0;
-    if (symbol && kr_symtab_find(ds.symbols, symbol, strlen(symbol), &want)) {
-        rc = kr_cli_fail(CMD ": no symbol '%s' in %s",
-                         quote(symbol, q, sizeof q),
-                         quote(path, q2, sizeof q2));
-        goto done;
-    }
-    series = calloc(ds.nbars, sizeof *series);
-    if (!series) {
-        rc = kr_cli_fail(CMD ": out of memory");
-        goto done;
-    }
-    size_t nser = 0, dropped = 0;
-    for (size_t i = 0; i < ds.nbars; i++) {
-        kr_bars *b = &ds.bars[i];
-        if (symbol && b->symbol != want)
-            continue;
-        if (kr_bars_clean(b, &dropped)) {
-            rc = kr_cli_fail(CMD ": out of memory");
-            goto done;
-        }
-        series[nser++] = b;
-    }
-    kr_cli_warn_dropped(CMD, path, dropped, ds.issues_total);
+    kr_bars **series;
+    size_t nser;
+    int rc = kr_cli_load_series(CMD, path, symbol, &ds, &series, &nser);
+    if (rc)
+        return rc;
     rc = write_output(out_path, &j, series, nser, ds.symbols);
-done:
     free(series);
     kr_dataset_free(&ds);
     return rc;

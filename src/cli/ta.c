@@ -335,7 +335,7 @@ int kr_cmd_ta(int argc, char **argv)
 {
     const char *out_path = NULL, *symbol = NULL;
     bool list = false, markdown = false;
-    char q[96], q2[96];
+    char q[96];
     spec *specs = calloc((size_t)argc + 1, sizeof *specs);
     if (!specs)
         return kr_cli_fail(CMD ": out of memory");
@@ -423,49 +423,24 @@ int kr_cmd_ta(int argc, char **argv)
     for (size_t j = 0; j < nspecs; j++)
         ncols += (size_t)specs[j].info->noutputs;
 
-    kr_csv_opts co;
-    kr_csv_opts_init(&co);
     kr_dataset ds;
-    kr_error err;
-    kr_error_clear(&err);
-    if (kr_csv_load(path, &co, &ds, &err)) {
+    kr_bars **series;
+    size_t nser;
+    rc = kr_cli_load_series(CMD, path, symbol, &ds, &series, &nser);
+    if (rc) {
         free(specs);
-        return kr_cli_fail_error(&err);
+        return rc;
     }
-
     size_t nres = 0;
-    result *res = NULL;
-    if (ds.nbars == 0) {
-        rc = kr_cli_fail(CMD ": %s holds %s, not bars",
-                         quote(path, q, sizeof q),
-                         ds.nquotes ? "quotes" : "no series");
-        goto done;
-    }
-    uint32_t want = 0;
-    if (symbol && kr_symtab_find(ds.symbols, symbol, strlen(symbol), &want)) {
-        rc = kr_cli_fail(CMD ": no symbol '%s' in %s",
-                         quote(symbol, q, sizeof q),
-                         quote(path, q2, sizeof q2));
-        goto done;
-    }
-    res = calloc(ds.nbars, sizeof *res);
+    result *res = calloc(nser ? nser : 1, sizeof *res);
+    if (res)
+        for (size_t i = 0; i < nser; i++)
+            res[nres++].b = series[i];
+    free(series);
     if (!res) {
         rc = kr_cli_fail(CMD ": out of memory");
         goto done;
     }
-
-    size_t dropped = 0;
-    for (size_t i = 0; i < ds.nbars; i++) {
-        kr_bars *b = &ds.bars[i];
-        if (symbol && b->symbol != want)
-            continue;
-        if (kr_bars_clean(b, &dropped)) {
-            rc = kr_cli_fail(CMD ": out of memory");
-            goto done;
-        }
-        res[nres++].b = b;
-    }
-    kr_cli_warn_dropped(CMD, path, dropped, ds.issues_total);
 
     for (size_t s = 0; s < nres; s++) {
         const kr_bars *b = res[s].b;
