@@ -43,7 +43,7 @@
 enum {
     R_DATA = 256, R_FEATURES, R_LABEL, R_SCHEME, R_EMBARGO, R_REGISTRY,
     R_OUT, R_MODEL, R_GATE, R_THRESHOLD, R_SHORT, R_PROMOTE, R_FORCE,
-    R_PARENT, R_CONFIG, R_THRESHOLDS,
+    R_PARENT, R_CONFIG, R_THRESHOLDS, R_STACK,
 };
 
 static const struct option r_opts[] = {
@@ -63,6 +63,7 @@ static const struct option r_opts[] = {
     {"parent", required_argument, NULL, R_PARENT},
     {"config", required_argument, NULL, R_CONFIG},
     {"thresholds", required_argument, NULL, R_THRESHOLDS},
+    {"stack", required_argument, NULL, R_STACK},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -78,7 +79,8 @@ void kr_research_opts_free(kr_research_opts *o)
 {
     char **s[] = {&o->data,     &o->features, &o->label, &o->scheme,
                   &o->embargo,  &o->registry, &o->out,   &o->model,
-                  &o->gate,     &o->parent,   &o->thresholds};
+                  &o->gate,     &o->parent,   &o->thresholds,
+                  &o->stack};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         free(*s[i]);
     memset(o, 0, sizeof *o);
@@ -115,6 +117,7 @@ static int apply(kr_research_opts *o, int code, const char *v,
     case R_GATE: return set(&o->gate, v);
     case R_PARENT: return set(&o->parent, v);
     case R_THRESHOLDS: return set(&o->thresholds, v);
+    case R_STACK: return set(&o->stack, v);
     case R_SHORT: o->shorts = truthy(v); return 0;
     case R_PROMOTE: o->promote = truthy(v); return 0;
     case R_FORCE: o->force = truthy(v); return 0;
@@ -500,6 +503,103 @@ static int parse_model(const char *cmd, const char *spec, kr_xgb_params *p)
     return rc;
 }
 
+/* The base models of --stack: model specs separated by ';' (each as
+ * --model), early stopping off (the stack's folds choose nothing). */
+#define MAX_BASES 8
+
+static int parse_stack(const char *cmd, const char *spec, kr_stack_base *b,
+                       size_t *m)
+{
+    char *copy = strdup(spec), *save = NULL;
+    if (!copy)
+        return kr_cli_fail("out of memory");
+    int rc = 0;
+    *m = 0;
+    for (char *one = strtok_r(copy, ";", &save); one && !rc;
+         one = strtok_r(NULL, ";", &save)) {
+        if (*m == MAX_BASES) {
+            rc = kr_cli_fail("%s: option --stack: at most %d base models",
+                             cmd, MAX_BASES);
+            break;
+        }
+        memset(&b[*m], 0, sizeof b[*m]);
+        if ((rc = parse_model(cmd, one, &b[*m].params)))
+            break;
+        b[*m].params.early_stopping = 0;
+        (*m)++;
+    }
+    free(copy);
+    if (!rc && *m < 2)
+        rc = kr_cli_fail("%s: option --stack: give at least two base models "
+                         "separated by ';', e.g. 'depth=2;depth=6,eta=0.1'",
+                         cmd);
+    return rc;
+}
+
+/* A stack trained on the given rows (time-ordered): five contiguous
+ * internal folds, label spans mapped to the rows' local indices so that
+ * the stack purges them too; predicts `test` rows into out. *corr gets
+ * the mean pairwise correlation of the bases' out-of-fold predictions. */
+static int stack_rows(const dataset *ds, const size_t *rows, size_t n,
+                      const size_t *test, size_t ntest,
+                      const kr_stack_base *bases, size_t m, float *out,
+                      double *corr, kr_error *err)
+{
+    const size_t c = ds->ncols, k = 5;
+    float *x = malloc(n * c * sizeof *x), *y = malloc(n * sizeof *y),
+          *w = malloc(n * sizeof *w);
+    int32_t *fold = malloc(n * sizeof *fold);
+    size_t *end = malloc(n * sizeof *end);
+    int rc = x && y && w && fold && end ? KR_OK : KR_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        memcpy(x + i * c, ds->x + rows[i] * c, c * sizeof *x);
+        y[i] = ds->y[rows[i]];
+        w[i] = ds->w[rows[i]];
+        fold[i] = (int32_t)(i * k / n);
+        /* the last local row whose global index is <= the label's end */
+        size_t lo = i, hi = n;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (rows[mid] <= ds->end[rows[i]])
+                lo = mid;
+            else
+                hi = mid;
+        }
+        end[i] = lo;
+    }
+    kr_stack *st = NULL;
+    kr_stack_report rep;
+    kr_stack_report_init(&rep);
+    kr_matrix X = {n, c, x, y, w};
+    if (!rc)
+        rc = kr_stack_train(&X, fold, k, end, bases, m, 1.0, &st, &rep, err);
+    if (!rc) {
+        double sum = 0;
+        size_t np = 0;
+        for (size_t a = 0; a < m; a++)
+            for (size_t b2 = a + 1; b2 < m; b2++, np++)
+                sum += rep.corr[a * m + b2];
+        *corr = np ? sum / (double)np : NAN;
+        float *xt = malloc((ntest ? ntest : 1) * c * sizeof *xt);
+        if (!xt)
+            rc = KR_ENOMEM;
+        for (size_t i = 0; !rc && i < ntest; i++)
+            memcpy(xt + i * c, ds->x + test[i] * c, c * sizeof *xt);
+        kr_matrix T = {ntest, c, xt, NULL, NULL};
+        if (!rc)
+            rc = kr_stack_predict(st, &T, out);
+        free(xt);
+    }
+    kr_stack_report_free(&rep);
+    kr_stack_free(st);
+    free(x);
+    free(y);
+    free(w);
+    free(fold);
+    free(end);
+    return rc;
+}
+
 /* Trains on the given rows: the last sixth (in time) validates for early
  * stopping when there are enough of them. */
 static int train_rows(const dataset *ds, const size_t *rows, size_t n,
@@ -646,6 +746,13 @@ static int run_cv(const kr_research_opts *o, const dataset *ds,
         kr_cv_free(&cv);
         return kr_cli_fail("%s: option --scheme: %s", o->cmd, err.msg);
     }
+    kr_stack_base bases[MAX_BASES];
+    size_t nbases = 0, stack_splits = 0;
+    double stack_corr = 0;
+    if (o->stack && parse_stack(o->cmd, o->stack, bases, &nbases)) {
+        kr_cv_free(&cv);
+        return KR_EXIT_USAGE;
+    }
     /* Out-of-sample predictions, per split, aligned with its test rows. */
     float **pred = calloc(cv.nsplits, sizeof *pred);
     res->gain = calloc(ds->ncols, sizeof *res->gain);
@@ -662,6 +769,30 @@ static int run_cv(const kr_research_opts *o, const dataset *ds,
         if (sp->ntrain < 20) {
             for (size_t i = 0; i < sp->ntest; i++)
                 pred[k][i] = NAN;
+            continue;
+        }
+        if (nbases) {
+            double corr = NAN;
+            kr_error_clear(&err);
+            if ((rc = stack_rows(ds, sp->train, sp->ntrain, sp->test,
+                                 sp->ntest, bases, nbases, pred[k], &corr,
+                                 &err))) {
+                rc = kr_cli_fail("%s: stacking split %zu: %s", o->cmd, k + 1,
+                                 err.msg[0] ? err.msg : kr_strerror(rc));
+                break;
+            }
+            stack_corr += corr;
+            stack_splits++;
+            size_t ok = 0;
+            for (size_t i = 0; i < sp->ntest; i++)
+                ok += (pred[k][i] > 0.5f) == (ds->y[sp->test[i]] > 0.5f);
+            correct += ok;
+            total += sp->ntest;
+            if (splits_csv)
+                fprintf(splits_csv, "%zu,%zu,%zu,%zu,%zu,%zu,%.6f\n", k + 1,
+                        sp->ntrain, sp->ntest, sp->purged, sp->embargoed,
+                        nbases,
+                        sp->ntest ? (double)ok / (double)sp->ntest : NAN);
             continue;
         }
         kr_model *m = NULL;
@@ -689,6 +820,10 @@ static int run_cv(const kr_research_opts *o, const dataset *ds,
                     sp->ntest ? (double)ok / (double)sp->ntest : NAN);
         kr_model_free(m);
     }
+    if (!rc && stack_splits)
+        printf("kairos %s: a stack of %zu base models per split; mean "
+               "pairwise correlation of their out-of-fold predictions %.4f\n",
+               o->cmd, nbases, stack_corr / (double)stack_splits);
     /* Paths. */
     size_t npaths = cv.npaths ? cv.npaths : 1;
     float **paths = calloc(npaths, sizeof *paths);
@@ -933,13 +1068,19 @@ static int feature_report(const kr_research_opts *o, const dataset *ds,
         ngroups += group[j] == j && members > 1;
     }
     printf("  features: %zu dead (variance < 1e-6), %zu correlated group%s "
-           "(|r| > 0.9); by gain:", dead, ngroups, ngroups == 1 ? "" : "s");
-    for (size_t want = 1; want <= 3 && want <= c; want++)
-        for (size_t j = 0; j < c; j++)
-            if (rank[j] == want) {
-                printf(" %s", ds->fs.names[j]);
-                break;
-            }
+           "(|r| > 0.9)", dead, ngroups, ngroups == 1 ? "" : "s");
+    bool gains = false;
+    for (size_t j = 0; j < c; j++)
+        gains |= r->gain[j] > 0;
+    if (gains) { /* a stack's splits report no gain */
+        printf("; by gain:");
+        for (size_t want = 1; want <= 3 && want <= c; want++)
+            for (size_t j = 0; j < c; j++)
+                if (rank[j] == want) {
+                    printf(" %s", ds->fs.names[j]);
+                    break;
+                }
+    }
     printf("\n");
     int rc = 0;
     if (o->out) {
@@ -1044,6 +1185,9 @@ static const char cv_usage[] =
     "                    max_pbo=0.5 with --thresholds\n"
     "  --thresholds LIST the probability of backtest overfitting (CSCV)\n"
     "                    across these thresholds as configurations\n"
+    "  --stack SPECS     a stacking ensemble per split instead of one model:\n"
+    "                    base model specs separated by ';' (as --model), a\n"
+    "                    logistic meta-learner on their out-of-fold predictions\n"
     "  --out DIR         write splits.csv, paths.csv and features.csv\n"
     "  --config FILE     the same options from a YAML file\n"
     "\n"
@@ -1083,6 +1227,12 @@ static int research_cv(int argc, char **argv, bool train)
     kr_xgb_params xp;
     if (!o.features) {
         status = kr_cli_fail("%s: option --features is required", o.cmd);
+        goto done;
+    }
+    if (train && o.stack) {
+        status = kr_cli_fail("train: option --stack: a stacked model cannot be "
+                             "registered yet; cross-validate it with 'kairos "
+                             "cv --stack'");
         goto done;
     }
     if (train && !o.registry) {

@@ -34,6 +34,7 @@ typedef struct kr_research_opts {
     bool force;          /* train: promote even when the gate fails */
     char *parent;        /* train: parent version */
     char *thresholds;    /* cv: "0.5,0.55,0.6": PBO over these */
+    char *stack;         /* cv: "depth=2;depth=6": a stacking ensemble */
 } kr_research_opts;
 
 void kr_research_opts_init(kr_research_opts *o, const char *cmd);

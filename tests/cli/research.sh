@@ -63,6 +63,20 @@ pbo=$(sed -n 's/.*overfitting over 4 thresholds: \([0-9.]*\).*/\1/p' "$T/out")
 awk -v p="$pbo" 'BEGIN { exit !(p != "" && p >= 0 && p <= 1) }'; check "PBO $pbo in [0, 1]" $?
 bad "option --thresholds" cv --data "$T/zigzag.csv" --features "$F" --thresholds 0.5,2
 
+# A stacking ensemble per split: three base models, a logistic meta-learner.
+run 0 cv --data "$T/zigzag.csv" --features "$F" --label horizon:h=1 \
+    --scheme kfold:k=4 --threshold 0.6 \
+    --stack "depth=1,rounds=20;depth=3,rounds=50,eta=0.1;depth=2,rounds=30"
+check "cv --stack" $?
+grep -q "a stack of 3 base models per split" "$T/out"; check "stack reported" $?
+corr=$(sed -n 's/.*out-of-fold predictions \([-0-9.]*\).*/\1/p' "$T/out")
+awk -v r="$corr" 'BEGIN { exit !(r != "" && r >= -1 && r <= 1) }'; check "mean correlation $corr in [-1, 1]" $?
+acc=$(sed -n 's/.*accuracy \([0-9.]*\).*/\1/p' "$T/out")
+awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }'; check "stacked accuracy $acc > 0.95" $?
+bad "option --stack: give at least two" cv --data "$T/zigzag.csv" --features "$F" --stack depth=2
+bad "option --stack: a stacked model cannot be registered" train --data "$T/zigzag.csv" \
+    --features "$F" --registry "$T/reg2" --stack "depth=1;depth=2"
+
 # The same fails a gate it cannot meet, with exit 1 and the rule named.
 run 1 cv --data "$T/zigzag.csv" --features "$F" --label horizon:h=1 \
     --scheme kfold:k=4 --gate min_trades=100000; check "gate failure exits 1" $?
