@@ -222,6 +222,14 @@ uint32_t kr_symtab_count(const kr_symtab *t);
  * Small helpers shared by every domain
  * ------------------------------------------------------------------------ */
 
+/* kr_write_atomic replaces the file at `path` by `len` bytes of buf so that
+ * a reader or a crash sees the old content or the new, never a mix: a
+ * temporary file beside it, fsync'd, renamed over it, the directory
+ * fsync'd. Returns KR_OK, or KR_EIO / KR_ENOMEM with err naming the file
+ * (the target untouched, no temporary file left). */
+int kr_write_atomic(const char *path, const void *buf, size_t len,
+                    kr_error *err);
+
 /* kr_parallel_for runs fn(user, i, worker) for every i in [0, n) on
  * `threads` threads (0: one per core; the caller's thread is worker 0 and
  * the workers are 0..threads-1), each task once, in no set order. A task

@@ -15,8 +15,8 @@
  * Loading reads the whole file, compiles it (every structural error is
  * reported from there, with the JSON path of the offending field) and then
  * has XGBoost load the same bytes; both must agree on the feature count.
- * Saving writes a temporary file beside the target, fsyncs it, renames it
- * over the target and fsyncs the directory, so a reader sees the old model
+ * Saving goes through kr_write_atomic (a temporary file beside the target,
+ * fsync'd, renamed over it, the directory fsync'd), so a reader sees the old model
  * or the new one, never part of one.
  */
 #include "ml/internal.h"
@@ -176,66 +176,7 @@ int kr_model_save(const kr_model *m, const char *path, kr_error *err)
     int rc = kr__xgb_save_json(m->booster, &json, &len, err);
     if (rc)
         return rc;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    char *dir = malloc(plen + 2);
-    if (!tmp || !dir) {
-        free(tmp);
-        free(dir);
-        return kr_error_set(err, KR_ENOMEM, path, 0, 0, NULL,
-                            "out of memory");
-    }
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL,
-                          "cannot create a temporary file beside it: %s",
-                          strerror(errno));
-        goto done;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, json + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL,
-                              "write failed: %s", strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (!rc && fsync(fd))
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL, "fsync failed: %s",
-                          strerror(errno));
-    if (close(fd) && !rc)
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL, "close failed: %s",
-                          strerror(errno));
-    if (!rc && rename(tmp, path))
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL, "rename failed: %s",
-                          strerror(errno));
-    if (rc) {
-        unlink(tmp);
-        goto done;
-    }
-    /* Make the rename durable: fsync the directory (best effort). */
-    memcpy(dir, path, plen + 1);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
-    int dfd = open(dir, O_RDONLY);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-done:
-    free(tmp);
-    free(dir);
-    return rc;
+    return kr_write_atomic(path, json, len, err);
 }
 
 /* ------------------------------------------------------------------------

@@ -11,10 +11,11 @@
  * Every change is made aside and renamed into place, so a reader (another
  * process listing versions, a predictor reading LIVE) sees the old state or
  * the new one and nothing in between, and a writer killed at any point
- * leaves a registry that opens. A version is built in versions/.tmp-XXXXXX
- * (files fsync'd, then the directory), renamed to vNNNN and the parent
- * directory fsync'd; a pointer file is written to .NAME.tmp, fsync'd and
- * renamed over NAME. LIVE is always written last: it is the commit point,
+ * leaves a registry that opens. A version is built in a fresh directory
+ * versions/.tmp-* (mkdtemp; files fsync'd, then the directory), renamed to
+ * vNNNN and the parent directory fsync'd; a pointer file is replaced with
+ * kr_write_atomic (a temporary NAME.tmp.* beside it, fsync'd, renamed over
+ * NAME). LIVE is always written last: it is the commit point,
  * so a crash between the two pointer writes leaves PREVIOUS equal to LIVE,
  * which rollback treats as "no previous version". Pruned versions are first
  * renamed to .del-vNNNN and then emptied, so a listing never meets half a
@@ -268,13 +269,13 @@ static int read_pointer(const char *root, const char *name, char *version,
     return KR_OK;
 }
 
-/* Replaces ROOT/name by a file holding version ("" removes it): written to
- * ROOT/.name.tmp, fsync'd, renamed, the directory fsync'd. The caller
- * holds the lock, so the temporary name is ours. */
+/* Replaces ROOT/name by a file holding version ("" removes it), through
+ * kr_write_atomic (a temporary file, fsync'd, renamed, the directory
+ * fsync'd). */
 static int write_pointer(const char *root, const char *name,
                          const char *version, kr_error *err)
 {
-    char path[PATH_CAP], tmp[PATH_CAP];
+    char path[PATH_CAP];
     path_of(path, "%s/%s", root, name);
     if (!version[0]) {
         if (unlink(path) != 0 && errno != ENOENT)
@@ -285,25 +286,9 @@ static int write_pointer(const char *root, const char *name,
                    : kr_error_set(err, KR_EIO, root, 0, 0, NULL,
                                   "cannot sync the directory");
     }
-    path_of(tmp, "%s/.%s.tmp", root, name);
-    unlink(tmp);
     char line[VERSION_CAP + 1];
     int n = snprintf(line, sizeof line, "%s\n", version);
-    int rc = write_new_file(tmp, line, (size_t)n, err);
-    if (rc != KR_OK) {
-        unlink(tmp);
-        return rc;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL, "cannot rename: %s",
-                          strerror(errno));
-        unlink(tmp);
-        return rc;
-    }
-    if (sync_dir(root) != KR_OK)
-        return kr_error_set(err, KR_EIO, root, 0, 0, NULL,
-                            "cannot sync the directory");
-    return KR_OK;
+    return kr_write_atomic(path, line, (size_t)n, err);
 }
 
 /* Takes the writers' lock: an exclusive flock on ROOT/lock, held until
@@ -870,7 +855,7 @@ int kr_registry_add(kr_registry *r, const kr_model_kind *kind,
 
     /* Build the version aside: the model copied, then loaded from the
      * copy (so what is checked is what is kept), then meta.json. */
-    path_of(tmp, "%s/versions/.tmp-XXXXXX", r->root);
+    path_of(tmp, "%s/versions/.tmp-XXXXXX", r->root); /* mkdtemp's template */
     if (!mkdtemp(tmp)) {
         rc = kr_error_set(err, KR_EIO, tmp, 0, 0, NULL, "cannot create: %s",
                           strerror(errno));

@@ -746,48 +746,6 @@ int kr_stack_predict(const kr_stack *s, const kr_matrix *X, float *out)
  * Files
  * ------------------------------------------------------------------------ */
 
-/* write_atomic writes `len` bytes to path through a fsync'd temporary file
- * renamed over it. */
-static int write_atomic(const char *path, const char *buf, size_t len,
-                        kr_error *err)
-{
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >=
-        sizeof tmp)
-        return kr_error_set(err, KR_EINVAL, path, 0, 0, NULL,
-                            "the path is too long");
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return kr_error_set(err, KR_EIO, path, 0, 0, NULL,
-                            "cannot create a temporary file beside it: %s",
-                            strerror(errno));
-    int rc = KR_OK;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL,
-                              "write failed: %s", strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (!rc && fsync(fd))
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL, "fsync failed: %s",
-                          strerror(errno));
-    if (close(fd) && !rc)
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL, "close failed: %s",
-                          strerror(errno));
-    if (!rc && rename(tmp, path))
-        rc = kr_error_set(err, KR_EIO, path, 0, 0, NULL,
-                          "rename failed: %s", strerror(errno));
-    if (rc)
-        unlink(tmp);
-    return rc;
-}
-
 static int path_join(char *buf, size_t size, const char *dir,
                      const char *name, kr_error *err)
 {
@@ -845,14 +803,7 @@ int kr_stack_save(const kr_stack *s, const char *dir, kr_error *err)
         goto nomem;
     if ((rc = path_join(path, sizeof path, dir, "meta.json", err)))
         goto done;
-    rc = write_atomic(path, text, strlen(text), err);
-    if (!rc) {
-        int dfd = open(dir, O_RDONLY);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-    }
+    rc = kr_write_atomic(path, text, strlen(text), err);
     goto done;
 nomem:
     rc = kr_error_set(err, KR_ENOMEM, dir, 0, 0, NULL, "out of memory");
