@@ -82,14 +82,15 @@ const char *kr_cli_bad_option(char **argv, int c, char *buf, size_t size)
     return kr_escape(a, strlen(a), buf, size);
 }
 
-int kr_cli_write_bars(const char *cmd, const char *path,
-                      const kr_bars *const *series, size_t n,
-                      const kr_symtab *symbols)
+int kr_cli_write_output(const char *cmd, const char *path, kr_cli_writer fn,
+                        void *user)
 {
     char q[300];
     if (!path || !strcmp(path, "-")) {
-        if (kr_csv_write_bars(stdout, series, n, symbols, 0) ||
-            fflush(stdout))
+        int wrc = fn(stdout, user);
+        if (wrc && wrc != KR_EIO)
+            return KR_EXIT_USAGE;
+        if (wrc || fflush(stdout))
             return kr_cli_fail("%s: cannot write to stdout: %s", cmd,
                                strerror(errno));
         return KR_EXIT_OK;
@@ -108,13 +109,15 @@ int kr_cli_write_bars(const char *cmd, const char *path,
         free(tmp);
         return rc;
     }
-    int wrc = kr_csv_write_bars(f, series, n, symbols, 0);
+    int wrc = fn(f, user);
     int e = errno;
     if (fclose(f) && !wrc) {
         wrc = KR_EIO;
         e = errno;
     }
-    if (wrc)
+    if (wrc && wrc != KR_EIO)
+        rc = KR_EXIT_USAGE; /* fn printed it */
+    else if (wrc)
         rc = kr_cli_fail("%s: cannot write '%s': %s", cmd,
                          kr_escape(tmp, strlen(tmp), q, sizeof q),
                          strerror(e));
@@ -126,6 +129,27 @@ int kr_cli_write_bars(const char *cmd, const char *path,
         remove(tmp);
     free(tmp);
     return rc;
+}
+
+typedef struct bars_out {
+    const kr_bars *const *series;
+    size_t n;
+    const kr_symtab *symbols;
+} bars_out;
+
+static int write_bars(FILE *f, void *user)
+{
+    const bars_out *b = user;
+    return kr_csv_write_bars(f, b->series, b->n, b->symbols, 0) ? KR_EIO
+                                                                 : KR_OK;
+}
+
+int kr_cli_write_bars(const char *cmd, const char *path,
+                      const kr_bars *const *series, size_t n,
+                      const kr_symtab *symbols)
+{
+    bars_out b = {series, n, symbols};
+    return kr_cli_write_output(cmd, path, write_bars, &b);
 }
 
 void kr_cli_warn_dropped(const char *cmd, const char *path, size_t dropped,

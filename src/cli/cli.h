@@ -29,6 +29,17 @@ bool kr_cli_int(const char *cmd, const char *opt, const char *s, int64_t lo,
  * message: "-x" for an unknown short option, else the argument as given. */
 const char *kr_cli_bad_option(char **argv, int c, char *buf, size_t size);
 
+/* A writer of a command's output: writes to f and returns KR_OK, KR_EIO
+ * when writing failed, or another code after printing its own error. */
+typedef int (*kr_cli_writer)(FILE *f, void *user);
+
+/* kr_cli_write_output runs `fn` on stdout when path is NULL or "-", else
+ * on PATH.tmp.PID, renamed to path only when complete, so a failed run
+ * never leaves a truncated or clobbered file. Prints I/O errors naming the
+ * file (fn prints its own); returns an exit status. */
+int kr_cli_write_output(const char *cmd, const char *path, kr_cli_writer fn,
+                        void *user);
+
 /* kr_cli_write_bars writes series as CSV (kr_csv_write_bars) to `path`, or
  * stdout when path is NULL or "-". A file is written to PATH.tmp.PID and
  * renamed into place when complete, so a failed run never leaves half a

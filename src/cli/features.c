@@ -214,54 +214,35 @@ static int compute_error(int crc)
     return kr_cli_fail(CMD ": computing the features: %s", kr_strerror(crc));
 }
 
+typedef struct feat_out {
+    const kr_featureset *fs;
+    kr_bars *const *series;
+    size_t nser;
+    const kr_symtab *symbols;
+    kr_feature_matrix m;
+} feat_out;
+
+static int write_features(FILE *f, void *user)
+{
+    feat_out *o = user;
+    int crc = KR_OK;
+    int wrc = write_csv(f, o->fs, o->series, o->nser, o->symbols, &o->m, &crc);
+    if (crc) {
+        compute_error(crc);
+        return crc == KR_EIO ? KR_EINVAL : crc;
+    }
+    return wrc ? KR_EIO : KR_OK;
+}
+
+/* Writes to `path` (stdout when NULL or "-") through kr_cli_write_output. */
 static int write_output(const char *path, const kr_featureset *fs,
                         kr_bars *const *series, size_t nser,
                         const kr_symtab *symbols)
 {
-    char q[300];
-    kr_feature_matrix m;
-    kr_feature_matrix_init(&m);
-    int crc = KR_OK, rc = KR_EXIT_OK;
-    if (!path || !strcmp(path, "-")) {
-        int wrc = write_csv(stdout, fs, series, nser, symbols, &m, &crc);
-        if (crc)
-            rc = compute_error(crc);
-        else if (wrc || fflush(stdout))
-            rc = kr_cli_fail(CMD ": cannot write to stdout: %s",
-                             strerror(errno));
-        kr_feature_matrix_free(&m);
-        return rc;
-    }
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    if (!tmp)
-        return kr_cli_fail(CMD ": out of memory");
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        rc = kr_cli_fail(CMD ": cannot create '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int wrc = write_csv(f, fs, series, nser, symbols, &m, &crc);
-    int e = errno;
-    if (fclose(f) && !wrc) {
-        wrc = KR_EIO;
-        e = errno;
-    }
-    if (crc)
-        rc = compute_error(crc);
-    else if (wrc)
-        rc = kr_cli_fail(CMD ": cannot write '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(e));
-    else if (rename(tmp, path))
-        rc = kr_cli_fail(CMD ": cannot rename the output into '%s': %s",
-                         quote(path, q, sizeof q), strerror(errno));
-    if (rc)
-        remove(tmp);
-    free(tmp);
-    kr_feature_matrix_free(&m);
+    feat_out o = {fs, series, nser, symbols, {0}};
+    kr_feature_matrix_init(&o.m);
+    int rc = kr_cli_write_output(CMD, path, write_features, &o);
+    kr_feature_matrix_free(&o.m);
     return rc;
 }
 

@@ -163,51 +163,32 @@ static int write_csv(FILE *f, const job *j, kr_bars *const *series,
     return ferror(f) ? KR_EIO : KR_OK;
 }
 
+typedef struct label_out {
+    const job *j;
+    kr_bars *const *series;
+    size_t nser;
+    const kr_symtab *symbols;
+} label_out;
+
+static int write_labels(FILE *f, void *user)
+{
+    const label_out *o = user;
+    int lrc = KR_OK;
+    int wrc = write_csv(f, o->j, o->series, o->nser, o->symbols, &lrc);
+    if (lrc) {
+        kr_cli_fail(CMD ": %s", kr_strerror(lrc));
+        return lrc == KR_EIO ? KR_EINVAL : lrc;
+    }
+    return wrc ? KR_EIO : KR_OK;
+}
+
+/* Writes to `path` (stdout when NULL or "-") through kr_cli_write_output. */
 static int write_output(const char *path, const job *j,
                         kr_bars *const *series, size_t nser,
                         const kr_symtab *symbols)
 {
-    char q[300];
-    int lrc = KR_OK, rc = KR_EXIT_OK;
-    if (!path || !strcmp(path, "-")) {
-        int wrc = write_csv(stdout, j, series, nser, symbols, &lrc);
-        if (lrc)
-            rc = kr_cli_fail(CMD ": %s", kr_strerror(lrc));
-        else if (wrc || fflush(stdout))
-            rc = kr_cli_fail(CMD ": cannot write to stdout: %s",
-                             strerror(errno));
-        return rc;
-    }
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    if (!tmp)
-        return kr_cli_fail(CMD ": out of memory");
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        rc = kr_cli_fail(CMD ": cannot create '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int wrc = write_csv(f, j, series, nser, symbols, &lrc);
-    int e = errno;
-    if (fclose(f) && !wrc) {
-        wrc = KR_EIO;
-        e = errno;
-    }
-    if (lrc)
-        rc = kr_cli_fail(CMD ": %s", kr_strerror(lrc));
-    else if (wrc)
-        rc = kr_cli_fail(CMD ": cannot write '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(e));
-    else if (rename(tmp, path))
-        rc = kr_cli_fail(CMD ": cannot rename the output into '%s': %s",
-                         quote(path, q, sizeof q), strerror(errno));
-    if (rc)
-        remove(tmp);
-    free(tmp);
-    return rc;
+    label_out o = {j, series, nser, symbols};
+    return kr_cli_write_output(CMD, path, write_labels, &o);
 }
 
 int kr_cmd_label(int argc, char **argv)

@@ -268,49 +268,30 @@ static int write_csv(FILE *f, const spec *specs, size_t nspecs,
     return ferror(f) ? KR_EIO : KR_OK;
 }
 
-/* Writes to `path` (stdout when NULL or "-") through a temporary file that
- * is renamed into place once complete. */
+typedef struct ta_out {
+    const spec *specs;
+    size_t nspecs;
+    const result *res;
+    size_t nres, ncols;
+    const kr_symtab *symbols;
+} ta_out;
+
+static int write_ta(FILE *f, void *user)
+{
+    const ta_out *o = user;
+    return write_csv(f, o->specs, o->nspecs, o->res, o->nres, o->ncols,
+                     o->symbols)
+               ? KR_EIO
+               : KR_OK;
+}
+
+/* Writes to `path` (stdout when NULL or "-") through kr_cli_write_output. */
 static int write_output(const char *path, const spec *specs, size_t nspecs,
                         const result *res, size_t nres, size_t ncols,
                         const kr_symtab *symbols)
 {
-    char q[300];
-    if (!path || !strcmp(path, "-")) {
-        if (write_csv(stdout, specs, nspecs, res, nres, ncols, symbols) ||
-            fflush(stdout))
-            return kr_cli_fail(CMD ": cannot write to stdout: %s",
-                               strerror(errno));
-        return KR_EXIT_OK;
-    }
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    if (!tmp)
-        return kr_cli_fail(CMD ": out of memory");
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-    int rc = KR_EXIT_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        rc = kr_cli_fail(CMD ": cannot create '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int wrc = write_csv(f, specs, nspecs, res, nres, ncols, symbols);
-    int e = errno;
-    if (fclose(f) && !wrc) {
-        wrc = KR_EIO;
-        e = errno;
-    }
-    if (wrc)
-        rc = kr_cli_fail(CMD ": cannot write '%s': %s",
-                         quote(tmp, q, sizeof q), strerror(e));
-    else if (rename(tmp, path))
-        rc = kr_cli_fail(CMD ": cannot rename the output into '%s': %s",
-                         quote(path, q, sizeof q), strerror(errno));
-    if (rc)
-        remove(tmp);
-    free(tmp);
-    return rc;
+    ta_out o = {specs, nspecs, res, nres, ncols, symbols};
+    return kr_cli_write_output(CMD, path, write_ta, &o);
 }
 
 /* Parses and checks every spec; prints one error line for the first bad
