@@ -1699,8 +1699,8 @@ static int bar_group(struct kr_bt_state *st, kr_ts t, size_t ndue)
     return KR_OK;
 }
 
-/* Fires the timers due at or before t (all of them when t is
- * KR_TS_NONE... never: the loop stops with the bars). */
+/* Fires the timers due at or before t, before the bars of t. Timers set
+ * after the last bar never fire: the run ends with the bars. */
 static int fire_timers(struct kr_bt_state *st, kr_ts t)
 {
     int rc;
@@ -1769,49 +1769,27 @@ static int run_single(struct kr_bt_state *st)
     return KR_OK;
 }
 
+/* The merge of several series: the cursor heap gives the next timestamp,
+ * every series with a bar there forms the group. */
 static int run_loop(struct kr_bt_state *st)
 {
     int rc;
     if (st->nsym == 1)
         return run_single(st);
-    for (;;) {
-        kr_ts tb = KR_TS_NONE;
-        if (st->nsym == 1) {
-            if (st->sym[0].cursor < st->in->bars[0].n)
-                tb = head_ts(st, 0);
-        } else if (st->nheap) {
-            tb = head_ts(st, st->heap[0]);
-        }
-        if (kr_queue_size(&st->queue)) {
-            const kr_event *qe = kr_queue_peek(&st->queue);
-            if (tb != KR_TS_NONE && qe->ts <= tb) {
-                kr_event ev;
-                kr_queue_pop(&st->queue, &ev);
-                if ((rc = kr_clock_advance_to(&st->clock, ev.ts)))
-                    return rc;
-                st->bt->nevents++;
-                if ((rc = kr_bus_publish_event(&st->bus, &ev)))
-                    return rc;
-                continue;
-            }
-        }
-        if (tb == KR_TS_NONE)
-            return KR_OK;
+    while (st->nheap) {
+        const kr_ts tb = head_ts(st, st->heap[0]);
+        if (kr_queue_size(&st->queue) && (rc = fire_timers(st, tb)))
+            return rc;
         size_t ndue = 0;
-        if (st->nsym == 1) {
-            st->due[ndue++] = 0;
-        } else {
-            while (st->nheap && head_ts(st, st->heap[0]) == tb)
-                st->due[ndue++] = heap_pop(st);
-        }
+        while (st->nheap && head_ts(st, st->heap[0]) == tb)
+            st->due[ndue++] = heap_pop(st);
         if ((rc = bar_group(st, tb, ndue)))
             return rc;
-        if (st->nsym > 1)
-            for (size_t k = 0; k < ndue; k++)
-                if (st->sym[st->due[k]].cursor <
-                    st->in->bars[st->due[k]].n)
-                    heap_push(st, st->due[k]);
+        for (size_t k = 0; k < ndue; k++)
+            if (st->sym[st->due[k]].cursor < st->in->bars[st->due[k]].n)
+                heap_push(st, st->due[k]);
     }
+    return KR_OK;
 }
 
 /* ------------------------------------------------------------------------

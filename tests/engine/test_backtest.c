@@ -661,6 +661,10 @@ static void test_merge_order(void **state)
         assert_int_equal(s.bar_sym[i], sy[i]);
     }
     assert_int_equal(bt.npoints, 6);
+    /* The timer at d2 fires after the three bars of d0 and d1, before d2's
+     * bar. */
+    assert_int_equal(s.timer_fired_at_bar, 3);
+    assert_int_equal(s.timer_ts, T0 + 2 * DAY);
     /* Symbol 1 bought at its next bar's open (d3, FIVE[1].o = 102). */
     assert_int_equal(bt.fills[0].ts, T0 + 3 * DAY);
     assert_int_equal(bt.fills[0].price, 10200);
